@@ -1,0 +1,3 @@
+from mash_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""MashApp: the shell every screen lives in — sign-in, role modes, the one clock tick."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from mash_tui.clock import Clock, SystemClock
+from mash_tui.domain.roles import ROLE_LABELS, Actor, Role
+from mash_tui.screens.login import LoginScreen
+
+if TYPE_CHECKING:
+    from mash_tui.domain.policy import Policy
+    from mash_tui.services.context import Context
+
+TICK_SECONDS = 1.0
+
+
+class MashApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "MASH Desk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f1", "home", "Home", id="home"),
+        Binding("ctrl+l", "sign_out", "Sign out", id="sign_out"),
+    ]
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        clock: Clock | None = None,
+        policy: Policy | None = None,
+        ticking: bool = True,
+    ) -> None:
+        super().__init__()
+        self.home_dir = home
+        self.clock = clock or SystemClock()
+        self._policy = policy
+        self._desk: Context | None = None
+        self._store_error: BaseException | None = None
+        self._store_ready = threading.Event()
+        self._ticking = ticking
+        self.actor: Actor | None = None
+        self.clock_signal: Signal[datetime] = Signal(self, "clock")
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {
+            "rag-red": "#d7263d",
+            "rag-amber": "#f4a259",
+            "rag-green": "#3bb273",
+            "rag-none": "#808080",
+            "near-breach": "#f4a259",
+            "breach": "#d7263d",
+        }
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen())
+        self._open_context()
+        self.tick()
+        if self._ticking:
+            self.set_interval(TICK_SECONDS, self.tick)
+
+    def tick(self) -> None:
+        """The one clock tick: every countdown and the header derive from this instant."""
+        self.clock_signal.publish(self.clock.now())
+
+    @work(thread=True, exclusive=True, group="open-store", exit_on_error=False)
+    def _open_context(self) -> None:
+        from mash_tui.services.context import open_context
+
+        from mash_tui.config import PolicyError
+
+        try:
+            self._desk = open_context(self.home_dir, clock=self.clock, policy=self._policy)
+        except PolicyError as error:
+            self._store_error = error
+            self.call_from_thread(self.exit, return_code=2, message=f"mash: error: {error}")
+        except BaseException as error:
+            self._store_error = error
+            raise
+        finally:
+            self._store_ready.set()
+
+    def context_when_ready(self) -> Context:
+        """For workers: the open store, waiting for start-up to finish opening it."""
+        self._store_ready.wait()
+        if self._desk is None:
+            raise RuntimeError(f"the local store could not be opened: {self._store_error}")
+        return self._desk
+
+    @property
+    def ctx(self) -> Context:
+        if self._desk is None:
+            raise RuntimeError("the local store is not open yet")
+        return self._desk
+
+    @on(LoginScreen.Succeeded)
+    def _signed_in(self, message: LoginScreen.Succeeded) -> None:
+        self.actor = message.actor
+        self.switch_screen(self.home_screen())
+
+    def home_screen(self):  # noqa: ANN201 - a Screen for the actor's role
+        from mash_tui.screens.home import home_screen_for
+
+        assert self.actor is not None
+        return home_screen_for(self.actor)
+
+    def user_label(self) -> str:
+        if self.actor is None:
+            return "not signed in"
+        role = ROLE_LABELS.get(Role(self.actor.role), self.actor.role)
+        agency = f", {self.actor.agency}" if self.actor.agency else ""
+        return f"{self.actor.display_name or self.actor.username} ({role}{agency})"
+
+    def action_home(self) -> None:
+        if self.actor is not None:
+            self.switch_screen(self.home_screen())
+
+    def action_sign_out(self) -> None:
+        self.actor = None
+        self.switch_screen(LoginScreen())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where a failed worker is reported: in words, never as a traceback."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            from rich.text import Text
+
+            self.notify(Text(f"Something went wrong: {event.worker.error}"), severity="error", timeout=10)

@@ -1,0 +1,73 @@
+"""The `mash` command line: the same services as the screens, for scripting and testing.
+
+Every command module under `mash_tui.commands` registers its sub-parsers. Bad input exits 2 with
+one line naming what was wrong; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from mash_tui.errors import UserError
+
+EXIT_USAGE = 2
+
+# Imported lazily so `mash --help` and the app's start-up do not pay for every command.
+COMMAND_MODULES = (
+    "app",
+    "users",
+    "due",
+    "rag",
+    "persons",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mash", description="MASH Desk: the front door of children's social care.")
+    parser.add_argument("--home", help="directory of the local store (default: $MASH_HOME or the user data dir)")
+    parser.add_argument("--shared", help="URL of the shared PostgreSQL database (or $MASH_SHARED_DB)")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"mash_tui.commands.{name}").register(subparsers)
+    return parser
+
+
+def fail(message: str) -> NoReturn:
+    print(f"mash: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def print_json(value: Any) -> None:
+    """One line of UTF-8 JSON; text people typed goes out exactly as typed."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        args = parser.parse_args([*(argv or sys.argv[1:]), "app"]) if args.command is None else args
+        handler = args.handler
+    try:
+        result = handler(args)
+    except UserError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        print("mash: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of `mash`: one module per command group, each with `register(subparsers)`."""

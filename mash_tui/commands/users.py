@@ -1,0 +1,81 @@
+"""`mash users add|list`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from mash_tui.cli import print_json
+from mash_tui.commands.common import context_of, store_owner
+from mash_tui.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    users = subparsers.add_parser("users", help="add and list users")
+    actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="add a user (password from a prompt or --password-stdin)")
+    add.add_argument("name", help="user name (lower case)")
+    add.add_argument("--role", required=True, help="officer, decision_maker, supervisor, partner or admin")
+    add.add_argument("--agency", help="the partner's agency (partners only)")
+    add.add_argument("--display-name", help="the name people see (default: the user name)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=_add)
+
+    listing = actions.add_parser("list", help="list users")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("no password: use --password-stdin or run from a terminal")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise UserError("the two passwords differ")
+    return first
+
+
+def _add(args: argparse.Namespace) -> int:
+    from mash_tui.services.users import add_user, validate_new_user
+
+    password = _password(args)
+    # Checked before the store is opened so bad input writes nothing, not even an empty store.
+    validate_new_user(args.name, args.role, args.agency, password)
+    ctx = context_of(args)
+    user = add_user(
+        ctx,
+        store_owner(),
+        username=args.name,
+        role=args.role,
+        agency=args.agency,
+        password=password,
+        display_name=args.display_name,
+    )
+    print(f"added {user.username} ({user.role}{', ' + user.agency if user.agency else ''})")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from mash_tui.services.users import list_users
+
+    users = list_users(context_of(args))
+    if args.json:
+        for user in users:
+            print_json(
+                {
+                    "username": user.username,
+                    "display_name": user.display_name,
+                    "role": user.role,
+                    "agency": user.agency,
+                    "active": user.active,
+                }
+            )
+        return 0
+    for user in users:
+        agency = f" [{user.agency}]" if user.agency else ""
+        print(f"{user.username:<20} {user.role:<15}{agency} {user.display_name}")
+    return 0

@@ -1,0 +1,761 @@
+"""Who a person most likely is: normalising details, blocking keys, and scoring a pair of records.
+
+DOMAIN.md sections 1 (step 3) and 7. A query (what a caller says about a child or adult) is compared
+with records already known (the case system's people, and people on earlier contacts):
+
+- **Blocking keys** let a store find candidates without reading every record. A record is indexed
+  under a few coarse keys, each pairing two of its details: DOB + first-name sound, DOB + surname
+  sound, first-name sound + surname sound, postcode + surname sound, postcode + first-name sound.
+  The query side expands its own details (nickname forms, the names swapped, day and month swapped,
+  the year one either side, each part of a double-barrelled surname), so the index stays at about
+  five keys a person while one wrong or missing detail still leaves a shared key.
+- **Scoring** weighs each detail's agreement as log-odds and turns the sum into a score in 0..1 with
+  the logistic function. A different first name or DOB weighs heavily *against*: siblings, twins
+  and parents share surname, address and postcode, and a false match shares one child's history
+  with another. The band comes from the rounded score alone, so a higher band never has a lower
+  score.
+- **Ranking** looks across candidates: a twin or sibling whose first name fits the query less well
+  than another record with the same surname and DOB counts as a different name, and records the
+  query cannot tell apart (the same name with no DOB given) are never more than `possible`.
+
+Pure: no I/O. Nickname forms come from the `nicknames` package's data, phonetic codes from
+`jellyfish`, string similarity from `rapidfuzz`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import IntEnum
+from functools import lru_cache
+from typing import Literal
+
+import jellyfish
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from mash_tui.domain.policy import MatchingPolicy
+
+Band = Literal["certain", "likely", "possible"]
+BANDS: tuple[Band, ...] = ("certain", "likely", "possible")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """What is known of one person, as typed. Any detail may be missing."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    dob: date | None = None
+    sex: str | None = None
+    """`F`, `M`, `U` or None; see `normalise_sex`."""
+    address: str | None = None
+    postcode: str | None = None
+
+    def has_any(self) -> bool:
+        return any(
+            (
+                normalise_name(self.first_name),
+                normalise_name(self.last_name),
+                self.dob,
+                normalise_postcode(self.postcode),
+                normalise_address(self.address),
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRecord:
+    """A record a query may match: a case-system person, or a person on an earlier contact."""
+
+    record_id: str
+    person: PersonDetails
+    one_record_per_person: bool = True
+    """True for the case system. Earlier contacts hold the same child once per contact, so two
+    contact records that agree equally with a query are not rivals."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    score: float
+    band: Band | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedMatch:
+    record: KnownRecord
+    score: float
+    band: Band | None
+    reasons: tuple[str, ...]
+
+
+# --- normalising -------------------------------------------------------------------------------
+
+_SEX_CODES = {"f": "F", "female": "F", "m": "M", "male": "M", "u": "U", "unknown": "U"}
+_DROPPED_IN_NAMES = str.maketrans("", "", "'’‘`.")
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_SURNAME_PARTICLES = frozenset(
+    {"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "al", "el", "bin", "st"}
+)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_FIRST_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def _ascii_letters(text: str) -> str:
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return text
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise_name(text: str | None) -> str:
+    """Lower-case letters in single-spaced words: "O'Brien-Smith " → "obrien smith"."""
+    if not text:
+        return ""
+    lowered = _ascii_letters(text).lower().translate(_DROPPED_IN_NAMES)
+    return " ".join(_NOT_LETTER.sub(" ", lowered).split())
+
+
+def normalise_postcode(text: str | None) -> str:
+    """Upper-case letters and digits only: " dy4 7aa" → "DY47AA". Free text is kept, not checked."""
+    if not text:
+        return ""
+    return "".join(char for char in text.upper() if char.isalnum())
+
+
+def postcode_district(compact_postcode: str) -> str:
+    """The outward code ("DY4" of "DY47AA"); a UK inward code is always three characters."""
+    return compact_postcode[:-3] if len(compact_postcode) >= 5 else ""
+
+
+_ADDRESS_WORDS = {
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "cl": "close",
+    "cres": "crescent",
+    "ct": "court",
+    "pl": "place",
+    "sq": "square",
+    "gdns": "gardens",
+    "gr": "grove",
+    "terr": "terrace",
+    "ter": "terrace",
+    "pk": "park",
+    "hse": "house",
+}
+
+
+@lru_cache(maxsize=1 << 14)
+def normalise_address(text: str | None) -> str:
+    """Lower-case words with common abbreviations spelt out: "12 Mill Ln." → "12 mill lane"."""
+    if not text:
+        return ""
+    words = re.sub(r"[^a-z0-9]+", " ", _ascii_letters(text).lower()).split()
+    return " ".join(_ADDRESS_WORDS.get(word, word) for word in words)
+
+
+def normalise_sex(text: str | None) -> str | None:
+    """`F`, `M` or `U` from F/M/U/female/male/unknown in any case; None when empty.
+
+    Raises ValueError for anything else.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        return _SEX_CODES[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{text!r} is not a sex (F, M, U, female, male or unknown)") from None
+
+
+def parse_iso_date(text: str) -> date:
+    """A `YYYY-MM-DD` date, the exchange format. Raises ValueError for anything else."""
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+
+
+def parse_typed_date(text: str) -> date:
+    """A date as an officer types it: `YYYY-MM-DD`, or the UK's day-first `DD/MM/YYYY`.
+
+    Raises ValueError for anything else, or for a day that does not exist (31/02/2010).
+    """
+    text = text.strip()
+    day_first = _DAY_FIRST_DATE.fullmatch(text)
+    if day_first:
+        day, month, year = (int(part) for part in day_first.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date") from None
+    return parse_iso_date(text)
+
+
+# --- sounds and forms of names ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)
+def sound_key(word: str) -> str:
+    """A Metaphone code, made a little coarser for English surnames.
+
+    "th" is heard as "t" in Thompson and Thomas; the "p" of "mps" is silent in Thompson/Thomson and
+    Sampson/Samson. Metaphone alone keeps both apart, and these are the spellings callers vary.
+    """
+    if not word:
+        return ""
+    code = jellyfish.metaphone(word).replace("0", "T").replace("MPS", "MS")
+    return code or word[:1].upper()
+
+
+@lru_cache(maxsize=1)
+def _nickname_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    nicknames = {name: frozenset(forms) for name, forms in namer.nickname_lookup.items()}
+    canonicals = {name: frozenset(forms) for name, forms in namer.canonical_lookup.items()}
+    return nicknames, canonicals
+
+
+def load_name_tables() -> None:
+    """Read the nickname list now rather than during the first lookup."""
+    _nickname_tables()
+
+
+@lru_cache(maxsize=1 << 14)
+def name_forms(name: str) -> frozenset[str]:
+    """Other forms of a first name: its nicknames, what it is short for, and its siblings under one
+    full name (Will and Bill are both William). Lower case; excludes the name itself."""
+    nicknames, canonicals = _nickname_tables()
+    forms = set(nicknames.get(name, ())) | set(canonicals.get(name, ()))
+    for full_name in canonicals.get(name, ()):
+        forms |= nicknames.get(full_name, frozenset())
+    forms.discard(name)
+    return frozenset(forms)
+
+
+@lru_cache(maxsize=1 << 14)
+def _form_sounds(name: str) -> frozenset[str]:
+    return frozenset(sound_key(form) for form in name_forms(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _sounds_alike(left: str, right: str) -> bool:
+    # Metaphone is coarse (Dean, Tony and Dawn share a code); the spelling must be close too.
+    return sound_key(left) == sound_key(right) and JaroWinkler.similarity(left, right) >= 0.75
+
+
+@lru_cache(maxsize=1 << 16)
+def _forms_of_each_other(left: str, right: str) -> bool:
+    if right in name_forms(left) or left in name_forms(right):
+        return True
+    # Kate is a form of Katherine, which is how Catherine sounds.
+    return any(_sounds_alike(form, right) for form in name_forms(left) if sound_key(form) == sound_key(right))
+
+
+def _typo_apart(left: str, right: str) -> bool:
+    """One slip of the keyboard (a letter wrong, missing, extra, or two swapped); two in long names.
+
+    Names of three letters or fewer are too short to tell a slip from another name (Tom, Tim).
+    """
+    shortest = min(len(left), len(right))
+    if shortest < 4:
+        return False
+    allowed = 2 if shortest >= 8 else 1
+    return OSA.distance(left, right, score_cutoff=allowed) <= allowed
+
+
+def _transposed(left: str, right: str) -> bool:
+    return len(left) == len(right) and sorted(left) == sorted(right) and OSA.distance(left, right) == 1
+
+
+# --- blocking keys ------------------------------------------------------------------------------
+
+
+def _surname_words(last: str) -> tuple[str, ...]:
+    return tuple(word for word in last.split() if len(word) >= 2 and word not in _SURNAME_PARTICLES)
+
+
+def _surname_sounds(last: str) -> set[str]:
+    """A sound per part of a double-barrelled surname, and one for the whole when it has parts."""
+    words = _surname_words(last) or tuple(last.split())
+    sounds = {sound_key(word) for word in words}
+    if len(words) > 1:
+        sounds.add(sound_key("".join(words)))
+    return sounds
+
+
+def _first_sounds(first: str) -> set[str]:
+    words = first.split()
+    return {sound_key(words[0])} if words else set()
+
+
+def _keys(
+    dobs: Iterable[str],
+    postcode: str,
+    name_pairs: Iterable[tuple[set[str], set[str]]],
+) -> set[str]:
+    dobs = tuple(dobs)
+    keys: set[str] = set()
+    any_name = False
+    for first_sounds, last_sounds in name_pairs:
+        any_name = any_name or bool(first_sounds or last_sounds)
+        for dob in dobs:
+            keys.update(f"df|{dob}|{sound}" for sound in first_sounds)
+            keys.update(f"dl|{dob}|{sound}" for sound in last_sounds)
+        for last in last_sounds:
+            keys.update(f"fl|{first}|{last}" for first in first_sounds)
+        if postcode:
+            keys.update(f"pf|{postcode}|{sound}" for sound in first_sounds)
+            keys.update(f"pl|{postcode}|{sound}" for sound in last_sounds)
+    if not any_name and postcode:
+        # A newborn known only by DOB and address.
+        keys.update(f"dp|{dob}|{postcode}" for dob in dobs)
+    return keys
+
+
+def blocking_keys(person: PersonDetails) -> set[str]:
+    """The keys a record is indexed under: about five for a person with every detail."""
+    first = normalise_name(person.first_name)
+    last = normalise_name(person.last_name)
+    dobs = (person.dob.isoformat(),) if person.dob else ()
+    return _keys(dobs, normalise_postcode(person.postcode), [(_first_sounds(first), _surname_sounds(last))])
+
+
+def _dob_variants(dob: date) -> list[date]:
+    variants = [dob]
+    if dob.day <= 12 and dob.day != dob.month:
+        variants.append(date(dob.year, dob.day, dob.month))
+    for year in (dob.year - 1, dob.year + 1):
+        try:
+            variants.append(dob.replace(year=year))
+        except ValueError:
+            pass  # 29 February
+    return variants
+
+
+def query_blocking_keys(query: PersonDetails) -> set[str]:
+    """The keys to probe for a query: its own keys, and those of the mistakes callers make."""
+    first = normalise_name(query.first_name)
+    last = normalise_name(query.last_name)
+    first_words = first.split()
+    first_sounds = {sound_key(word) for word in first_words}
+    if first_words:
+        first_sounds |= _form_sounds(first_words[0])
+    last_sounds = _surname_sounds(last) if last else set()
+    # First and last names swapped: the surname said as a first name, and the other way round.
+    swapped_first = {sound_key(word) for word in last.split()}
+    swapped_last = _surname_sounds(first) if first else set()
+    dobs = [variant.isoformat() for variant in _dob_variants(query.dob)] if query.dob else []
+    return _keys(
+        dobs,
+        normalise_postcode(query.postcode),
+        [(first_sounds, last_sounds), (swapped_first, swapped_last)],
+    )
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+class Agreement(IntEnum):
+    """How well one detail agrees, strongest first. Missing means one side did not give it."""
+
+    EXACT = 0
+    FORM = 1
+    SOUNDS_ALIKE = 2
+    PART = 3
+    SLIP = 4
+    CLOSE = 5
+    INITIAL = 6
+    MISSING = 7
+    DIFFERENT = 8
+
+
+# Log-odds for and against. Siblings, twins and parents share surname, address and postcode, so
+# those carry little weight on their own, and a different first name or DOB outweighs all three.
+_FIRST_WEIGHTS = {
+    Agreement.EXACT: 4.0,
+    Agreement.FORM: 3.2,
+    Agreement.SOUNDS_ALIKE: 3.0,
+    Agreement.PART: 2.5,
+    Agreement.SLIP: 2.6,
+    Agreement.INITIAL: 0.5,
+    Agreement.MISSING: 0.0,
+    Agreement.DIFFERENT: -5.0,
+}
+_LAST_WEIGHTS = {
+    Agreement.EXACT: 3.5,
+    Agreement.SOUNDS_ALIKE: 3.0,
+    Agreement.PART: 2.8,
+    Agreement.SLIP: 2.6,
+    Agreement.MISSING: 0.0,
+    # Surnames change (marriage, a step-parent), so a different one counts only a little against.
+    Agreement.DIFFERENT: -1.0,
+}
+_DOB_WEIGHTS = {
+    Agreement.EXACT: 4.5,
+    Agreement.FORM: 2.0,  # day and month swapped
+    Agreement.CLOSE: 1.8,  # a year out
+    Agreement.SLIP: 1.0,  # one digit wrong
+    Agreement.MISSING: 0.0,
+    Agreement.DIFFERENT: -4.5,
+}
+_SEX_WEIGHTS = {Agreement.EXACT: 0.3, Agreement.MISSING: 0.0, Agreement.DIFFERENT: -1.5}
+_POSTCODE_WEIGHTS = {
+    Agreement.EXACT: 1.0,
+    Agreement.CLOSE: 0.3,
+    Agreement.MISSING: 0.0,
+    Agreement.DIFFERENT: -0.3,
+}
+_ADDRESS_WEIGHTS = {
+    Agreement.EXACT: 0.6,
+    Agreement.CLOSE: 0.2,
+    Agreement.MISSING: 0.0,
+    Agreement.DIFFERENT: -0.2,
+}
+_PRIOR = -7.0
+_SWAPPED_NAMES_PENALTY = -0.5
+_SCORE_DECIMALS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    first: str
+    last: str
+    dob: date | None
+    sex: str | None
+    postcode: str
+    address: str
+
+    @property
+    def first_word(self) -> str:
+        return self.first.split(" ", 1)[0]
+
+
+def _prepare(person: PersonDetails) -> _Prepared:
+    sex = person.sex if person.sex in ("F", "M") else None
+    return _Prepared(
+        first=normalise_name(person.first_name),
+        last=normalise_name(person.last_name),
+        dob=person.dob,
+        sex=sex,
+        postcode=normalise_postcode(person.postcode),
+        address=normalise_address(person.address),
+    )
+
+
+def _title(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+@lru_cache(maxsize=1 << 16)
+def _compare_first(query: str, record: str, sexes_differ: bool) -> tuple[Agreement, str | None]:
+    if not query or not record:
+        return Agreement.MISSING, None
+    if query == record:
+        return Agreement.EXACT, "same first name"
+    said, known = query.split(" ", 1)[0], record.split(" ", 1)[0]
+    if said == known:
+        return Agreement.EXACT, "same first name"
+    if len(said) == 1 or len(known) == 1:
+        if said[0] == known[0]:
+            return Agreement.INITIAL, "same first initial"
+        return Agreement.DIFFERENT, "different first name"
+    if sexes_differ:
+        # Oliver and Olivia, Jack and Jacqueline: with a different sex these are two people.
+        return Agreement.DIFFERENT, "different first name and sex"
+    if _forms_of_each_other(said, known):
+        return Agreement.FORM, f"{_title(said)} is a form of {_title(known)}"
+    if _sounds_alike(said, known):
+        return Agreement.SOUNDS_ALIKE, "first name sounds alike"
+    if _typo_apart(said, known):
+        if _transposed(said, known):
+            return Agreement.SLIP, "first name has two letters swapped"
+        return Agreement.SLIP, "first name spelt nearly the same"
+    if said in record.split() or known in query.split():
+        return Agreement.PART, "first name matches a middle name"
+    return Agreement.DIFFERENT, "different first name"
+
+
+@lru_cache(maxsize=1 << 16)
+def _compare_last(query: str, record: str) -> tuple[Agreement, str | None]:
+    if not query or not record:
+        return Agreement.MISSING, None
+    said, known = query.replace(" ", ""), record.replace(" ", "")
+    if said == known:
+        return Agreement.EXACT, "same surname"
+    said_words, known_words = _surname_words(query), _surname_words(record)
+    shared = set(said_words) & set(known_words)
+    if shared and (len(said_words) > 1 or len(known_words) > 1):
+        if set(said_words) == set(known_words):
+            return Agreement.PART, "same surname parts in another order"
+        shorter, longer = sorted((query, record), key=lambda name: len(_surname_words(name)))
+        return Agreement.PART, (
+            f"surname {'-'.join(map(_title, _surname_words(shorter)))} is part of "
+            f"{'-'.join(map(_title, _surname_words(longer)))}"
+        )
+    if _sounds_alike(said, known):
+        return Agreement.SOUNDS_ALIKE, "surname sounds alike"
+    if _typo_apart(said, known):
+        if _transposed(said, known):
+            return Agreement.SLIP, "surname has two letters swapped"
+        return Agreement.SLIP, "surname spelt nearly the same"
+    return Agreement.DIFFERENT, "different surname"
+
+
+def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, str | None]:
+    if query is None or record is None:
+        return Agreement.MISSING, None
+    if query == record:
+        return Agreement.EXACT, "same DOB"
+    if query.year == record.year and query.day == record.month and query.month == record.day:
+        return Agreement.FORM, "day and month of birth swapped"
+    if query.month == record.month and query.day == record.day and abs(query.year - record.year) == 1:
+        return Agreement.CLOSE, "DOB one year out"
+    said, known = query.strftime("%Y%m%d"), record.strftime("%Y%m%d")
+    if sum(a != b for a, b in zip(said, known, strict=True)) == 1:
+        return Agreement.SLIP, "DOB one digit different"
+    return Agreement.DIFFERENT, "different DOB"
+
+
+def _compare_sex(query: str | None, record: str | None) -> tuple[Agreement, str | None]:
+    if query is None or record is None:
+        return Agreement.MISSING, None
+    if query == record:
+        return Agreement.EXACT, "same sex"
+    return Agreement.DIFFERENT, "different sex"
+
+
+def _compare_postcode(query: str, record: str) -> tuple[Agreement, str | None]:
+    if not query or not record:
+        return Agreement.MISSING, None
+    if query == record:
+        return Agreement.EXACT, "same postcode"
+    if postcode_district(query) and postcode_district(query) == postcode_district(record):
+        return Agreement.CLOSE, "same postcode district"
+    return Agreement.DIFFERENT, "different postcode"
+
+
+def _house_numbers(address: str) -> list[str]:
+    return [word for word in address.split() if any(char.isdigit() for char in word)]
+
+
+def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
+    if not query or not record:
+        return Agreement.MISSING, None
+    if query == record:
+        return Agreement.EXACT, "same address"
+    streets_alike = fuzz.token_set_ratio(query, record, score_cutoff=85) >= 85
+    if not streets_alike:
+        return Agreement.DIFFERENT, "different address"
+    said, known = _house_numbers(query), _house_numbers(record)
+    if said and known and said[0] != known[0]:
+        # Neighbours share a street and a postcode.
+        return Agreement.CLOSE, "same street, different house number"
+    return Agreement.EXACT, "same address"
+
+
+@dataclass(frozen=True, slots=True)
+class _Comparison:
+    first: Agreement
+    last: Agreement
+    dob: Agreement
+    sex: Agreement
+    postcode: Agreement
+    address: Agreement
+    names_swapped: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def log_odds(self) -> float:
+        return (
+            _PRIOR
+            + _FIRST_WEIGHTS[self.first]
+            + _LAST_WEIGHTS[self.last]
+            + _DOB_WEIGHTS[self.dob]
+            + _SEX_WEIGHTS[self.sex]
+            + _POSTCODE_WEIGHTS[self.postcode]
+            + _ADDRESS_WEIGHTS[self.address]
+            + (_SWAPPED_NAMES_PENALTY if self.names_swapped else 0.0)
+        )
+
+    @property
+    def evidence(self) -> tuple[Agreement, ...]:
+        return (self.first, self.last, self.dob, self.sex, self.postcode, self.address)
+
+
+def _name_log_odds(first: Agreement, last: Agreement) -> float:
+    return _FIRST_WEIGHTS[first] + _LAST_WEIGHTS[last]
+
+
+def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
+    sex, sex_reason = _compare_sex(query.sex, record.sex)
+    sexes_differ = sex is Agreement.DIFFERENT
+    first, first_reason = _compare_first(query.first, record.first, sexes_differ)
+    last, last_reason = _compare_last(query.last, record.last)
+    names_swapped = False
+    if Agreement.DIFFERENT in (first, last) and query.first and query.last:
+        swapped_first, swapped_first_reason = _compare_first(query.last, record.first, sexes_differ)
+        swapped_last, swapped_last_reason = _compare_last(query.first, record.last)
+        if _name_log_odds(swapped_first, swapped_last) + _SWAPPED_NAMES_PENALTY > _name_log_odds(first, last):
+            first, first_reason, last, last_reason = (
+                swapped_first,
+                swapped_first_reason,
+                swapped_last,
+                swapped_last_reason,
+            )
+            names_swapped = True
+    dob, dob_reason = _compare_dob(query.dob, record.dob)
+    postcode, postcode_reason = _compare_postcode(query.postcode, record.postcode)
+    address, address_reason = _compare_address(query.address, record.address)
+    reasons = ["first and last names swapped"] if names_swapped else []
+    reasons += [
+        reason
+        for reason in (first_reason, last_reason, dob_reason, sex_reason, postcode_reason, address_reason)
+        if reason
+    ]
+    return _Comparison(first, last, dob, sex, postcode, address, names_swapped, tuple(reasons))
+
+
+def _logistic(log_odds: float) -> float:
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+def band_for(score: float, policy: MatchingPolicy) -> Band | None:
+    """The band of a score: the highest whose threshold the score reaches."""
+    if score >= policy.certain:
+        return "certain"
+    if score >= policy.likely:
+        return "likely"
+    if score >= policy.possible:
+        return "possible"
+    return None
+
+
+def _rounded(score: float) -> float:
+    return round(min(max(score, 0.0), 1.0), _SCORE_DECIMALS)
+
+
+_AGREEING_NAMES = frozenset(
+    {Agreement.EXACT, Agreement.FORM, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP}
+)
+_UNCONFIRMED_REASON = "not certain until first name, surname and DOB all agree"
+
+
+def _just_below(threshold: float) -> float:
+    return _rounded(threshold - 10**-_SCORE_DECIMALS)
+
+
+def _scored(comparison: _Comparison, policy: MatchingPolicy) -> tuple[float, tuple[str, ...]]:
+    """The score, kept below `certain` unless both names agree and the DOB is the same.
+
+    `certain` lets an officer link without more checks; a missing first name or a DOB a year out is
+    exactly where a twin or sibling slips through, so those stay at most `likely`.
+    """
+    score = _rounded(_logistic(comparison.log_odds))
+    confirmed = (
+        comparison.first in _AGREEING_NAMES
+        and comparison.last in _AGREEING_NAMES
+        and comparison.dob is Agreement.EXACT
+    )
+    ceiling = _just_below(policy.certain)
+    if not confirmed and score > ceiling:
+        return ceiling, (*comparison.reasons, _UNCONFIRMED_REASON)
+    return score, comparison.reasons
+
+
+def score_pair(query: PersonDetails, record: PersonDetails, policy: MatchingPolicy) -> MatchResult:
+    """How likely `record` is the person `query` describes, on their details alone."""
+    score, reasons = _scored(_compare(_prepare(query), _prepare(record)), policy)
+    return MatchResult(score=score, band=band_for(score, policy), reasons=reasons)
+
+
+_SIBLING_REASON = "another record with this surname and DOB fits the first name better"
+_AMBIGUOUS_REASON = "another record fits the details given equally well"
+
+
+def _demote_rival_siblings(prepared: list[_Prepared], comparisons: list[_Comparison]) -> list[_Comparison]:
+    """Twins and siblings under one surname and DOB: only the best-fitting first name counts as one.
+
+    Jack and Jake are twins; a caller asking about Jack must not be offered Jake as the same child
+    because the names sound alike.
+    """
+    best_by_household: dict[tuple[str, date], Agreement] = {}
+    for person, comparison in zip(prepared, comparisons, strict=True):
+        if person.last and person.dob and comparison.first is not Agreement.MISSING:
+            household = (person.last, person.dob)
+            best = best_by_household.get(household, Agreement.DIFFERENT)
+            best_by_household[household] = min(best, comparison.first)
+    demoted = []
+    for person, comparison in zip(prepared, comparisons, strict=True):
+        best = best_by_household.get((person.last, person.dob)) if person.last and person.dob else None
+        if (
+            best is not None
+            and best < comparison.first < Agreement.MISSING
+            and comparison.first is not Agreement.INITIAL
+        ):
+            comparison = replace(
+                comparison,
+                first=Agreement.DIFFERENT,
+                reasons=(*comparison.reasons, _SIBLING_REASON),
+            )
+        demoted.append(comparison)
+    return demoted
+
+
+def rank_candidates(
+    query: PersonDetails,
+    records: Sequence[KnownRecord],
+    policy: MatchingPolicy,
+    *,
+    limit: int | None = None,
+) -> list[RankedMatch]:
+    """The records worth an officer's look (score at least `possible`), best first.
+
+    Ties in score go to the record whose details agree more on the unrounded log-odds, then to the
+    record id, so the order is stable.
+    """
+    prepared_query = _prepare(query)
+    prepared = [_prepare(record.person) for record in records]
+    comparisons = [_compare(prepared_query, person) for person in prepared]
+    comparisons = _demote_rival_siblings(prepared, comparisons)
+
+    scored = []
+    for record, comparison in zip(records, comparisons, strict=True):
+        score, reasons = _scored(comparison, policy)
+        scored.append((record, comparison, score, reasons))
+
+    # Two case-system records the query cannot tell apart (John Smith and his son John Smith, with
+    # no DOB given): neither may be linked without another detail.
+    ceiling = _just_below(policy.likely)
+    alike: dict[tuple[Agreement, ...], int] = {}
+    for record, comparison, score, _reasons in scored:
+        if record.one_record_per_person and score >= policy.likely:
+            alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
+
+    ranked: list[tuple[float, float, str, RankedMatch]] = []
+    for record, comparison, score, reasons in scored:
+        log_odds = comparison.log_odds
+        if record.one_record_per_person and alike.get(comparison.evidence, 0) > 1 and score > ceiling:
+            score = ceiling
+            reasons = (*reasons, _AMBIGUOUS_REASON)
+        band = band_for(score, policy)
+        if band is None:
+            continue
+        ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band, reasons)))
+    ranked.sort(key=lambda entry: entry[:3])
+    matches = [entry[3] for entry in ranked]
+    return matches[:limit] if limit is not None else matches

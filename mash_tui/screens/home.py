@@ -1,0 +1,104 @@
+"""Each role's home: what that person works on first after signing in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from mash_tui.clock import to_local
+from mash_tui.domain.roles import Actor, Role
+from mash_tui.services.views import WorkRow
+from mash_tui.widgets.status_bar import StatusBar
+
+
+class HomeScreen(Screen[None]):
+    """An officer's "my work": their drafts and recent contacts, newest first."""
+
+    BINDINGS = [
+        Binding("r", "reload", "Refresh", id="home_reload"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[WorkRow]
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(Text("My work: drafts and recent contacts"), id="home-title", classes="screen-title")
+        table: DataTable[Text] = DataTable(id="my-work", cursor_type="row", zebra_stripes=True)
+        table.add_column("Reference", key="reference")
+        table.add_column("State", key="state")
+        table.add_column("Children", key="children")
+        table.add_column("Updated", key="updated")
+        yield table
+        yield Static("", id="home-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="home", exit_on_error=False)
+    def _load(self) -> None:
+        from mash_tui.services.work import my_work
+
+        rows = my_work(self.app.context_when_ready(), self.actor)
+        self.post_message(self.Loaded(rows))
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        table = self.query_one("#my-work", DataTable)
+        table.clear()
+        table.add_rows(
+            [
+                (
+                    Text(row.reference),
+                    Text(row.state),
+                    Text(row.children),
+                    Text(to_local(row.updated_at).strftime("%d %b %H:%M")),
+                )
+                for row in message.rows
+            ]
+        )
+        empty = self.query_one("#home-empty", Static)
+        empty.update(Text("" if message.rows else "Nothing yet: your drafts and contacts will show here."))
+
+
+class RoleHomeScreen(Screen[None]):
+    """The home of a role whose own workspace lives on another screen."""
+
+    def __init__(self, actor: Actor, title: str) -> None:
+        super().__init__()
+        self.actor = actor
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(Text(self.title_text), classes="screen-title")
+        yield Static(Text("Open the command palette (ctrl+p) for the screens your role may use."))
+        yield Footer()
+
+
+def home_screen_for(actor: Actor) -> Screen[None]:
+    role = Role(actor.role)
+    if role in (Role.OFFICER, Role.DECISION_MAKER):
+        return HomeScreen(actor)
+    titles = {
+        Role.SUPERVISOR: "Supervisor",
+        Role.PARTNER: f"Partner agency: {actor.agency or ''}",
+        Role.ADMIN: "Administration",
+    }
+    return RoleHomeScreen(actor, titles[role])

@@ -1,0 +1,30 @@
+"""What every service needs: the store, the policy in force and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mash_tui.clock import Clock, SystemClock
+from mash_tui.domain.policy import Policy
+from mash_tui.store.db import Store
+
+
+@dataclass
+class Context:
+    store: Store
+    policy: Policy
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def home(self) -> Path:
+        return self.store.home
+
+
+def open_context(home: Path, *, clock: Clock | None = None, policy: Policy | None = None) -> Context:
+    """Open (and migrate) the store of `home` with the policy in force there."""
+    from mash_tui.config import load_policy
+    from mash_tui.store.db import open_store
+
+    policy = policy or load_policy(home)
+    return Context(store=open_store(home), policy=policy, clock=clock or SystemClock())

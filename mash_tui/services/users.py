@@ -1,0 +1,143 @@
+"""Users: adding them, listing them and checking who is at the keyboard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import select
+
+from mash_tui.clock import as_utc
+from mash_tui.domain.codes import AGENCIES
+from mash_tui.domain.roles import Actor, Role
+from mash_tui.errors import UserError
+from mash_tui.services.context import Context
+from mash_tui.store.tables import AppUser
+from mash_tui.store.unit_of_work import unit_of_work
+
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+MIN_PASSWORD_LENGTH = 8
+LOGIN_REFUSED = "User name or password not recognised (or the account is locked for a while)."
+
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so a wrong name costs what a wrong password costs.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class LoginRefused(UserError):
+    """Deliberately vague: it never says whether the user name exists."""
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    username: str
+    display_name: str
+    role: str
+    agency: str | None
+    active: bool
+
+
+def validate_new_user(username: str, role: str, agency: str | None, password: str) -> None:
+    if not USERNAME_PATTERN.match(username):
+        raise UserError(
+            f"user name {username!r}: use 2-40 lower-case letters, digits, '.', '_' or '-', starting with a letter"
+        )
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise UserError(f"role {role!r}: use one of {', '.join(r.value for r in Role)}") from None
+    if role_value is Role.PARTNER and not agency:
+        raise UserError("--agency: a partner user belongs to one agency")
+    if role_value is not Role.PARTNER and agency:
+        raise UserError("--agency: only partner users belong to an agency")
+    if agency and agency not in AGENCIES:
+        raise UserError(f"agency {agency!r}: use one of {', '.join(AGENCIES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def add_user(
+    ctx: Context,
+    loader: Actor,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str | None = None,
+    agency: str | None = None,
+) -> UserSummary:
+    validate_new_user(username, role, agency, password)
+    display_name = display_name or username
+    with unit_of_work(ctx.store, loader, ctx.clock) as uow:
+        existing = uow.session.exec(select(AppUser).where(AppUser.username == username)).first()
+        if existing is not None:
+            raise UserError(f"user name {username!r} is already taken")
+        user = AppUser(
+            username=username,
+            display_name=display_name,
+            role=role,
+            agency=agency,
+            password_hash=_hasher.hash(password),
+            created_at=uow.now,
+        )
+        uow.add(user)
+        uow.audit("user.add", "app_user", user.id, details={"username": username, "role": role, "agency": agency})
+        uow.mutate(
+            "add_user.v1",
+            {
+                "id": user.id,
+                "username": username,
+                "display_name": display_name,
+                "role": role,
+                "agency": agency,
+                "password_hash": user.password_hash,
+            },
+        )
+    return UserSummary(username, display_name, role, agency, True)
+
+
+def list_users(ctx: Context) -> list[UserSummary]:
+    with ctx.store.reading() as session:
+        users = session.exec(select(AppUser).order_by(AppUser.username)).all()
+        return [UserSummary(u.username, u.display_name, u.role, u.agency, u.active) for u in users]
+
+
+def authenticate(ctx: Context, username: str, password: str) -> Actor:
+    """The actor for a right password; `LoginRefused` (audited) for anything else."""
+    security = ctx.policy.security
+    with unit_of_work(ctx.store, Actor(username or "(blank)", "anonymous"), ctx.clock) as uow:
+        user = uow.session.exec(select(AppUser).where(AppUser.username == username)).first()
+        now = uow.now
+        locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
+        password_ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not user.active or locked or not password_ok:
+            details: dict[str, object] = {"username": username, "known_user": user is not None, "locked": locked}
+            if user is not None and not locked:
+                user.failed_attempts += 1
+                if user.failed_attempts >= security.lockout_attempts:
+                    user.locked_until = now + timedelta(minutes=security.lockout_minutes)
+                    user.failed_attempts = 0
+                    details["locked_now"] = True
+                uow.add(user)
+            uow.audit("login.failed", "app_user", user.id if user else None, details=details)
+            failed = True
+        else:
+            user.failed_attempts = 0
+            user.locked_until = None
+            uow.add(user)
+            uow.actor = Actor(user.username, user.role, user.agency, user.display_name)
+            uow.audit("login.succeeded", "app_user", user.id)
+            failed = False
+    if failed:
+        raise LoginRefused(LOGIN_REFUSED)
+    return Actor(user.username, user.role, user.agency, user.display_name)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,668 @@
+"""The people already known: the case system's persons and involvements, and the matching index.
+
+Reference data arrives as CSV (DOMAIN.md section 7) and is loaded all or nothing: the rows are
+checked and written inside one transaction, and the first bad row rolls everything back. An error
+names the line (the header is line 1) and the column.
+
+- **Persons** are keyed by the case system's `person_id`; re-importing a person replaces their row
+  and their index keys. People missing from a later file are kept.
+- **Involvements** are replaced per person: every involvement a file lists for a person replaces
+  all that person's earlier involvements. Their person must already be imported.
+
+`match_key` indexes records from two sources under 32-bit hashes of the blocking keys of
+`mash_tui.domain.matching`:
+
+| source | table | candidate id |
+|---|---|---|
+| `case_system` (0) | `known_person` | the case system's `person_id` |
+| `contact` (1) | `contact_person` | `contact:REF:ROLE:N`, e.g. `contact:C-AB12-00042:child:0` |
+
+where ROLE is `child` or `adult` and N counts from 0 in that contact's list of children or adults.
+A hash collision only adds an unrelated candidate, which scoring then drops.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from mash_tui.domain.matching import (
+    KnownRecord,
+    PersonDetails,
+    blocking_keys,
+    normalise_sex,
+    parse_iso_date,
+    query_blocking_keys,
+)
+from mash_tui.domain.routing import SERVICES, STATUSES, Involvement
+from mash_tui.errors import UserError
+
+SOURCE_CASE_SYSTEM = "case_system"
+SOURCE_CONTACT = "contact"
+_SOURCE_CODES = {SOURCE_CASE_SYSTEM: 0, SOURCE_CONTACT: 1}
+
+PERSON_COLUMNS = ("person_id", "first_name", "last_name", "dob", "sex", "address", "postcode")
+INVOLVEMENT_COLUMNS = (
+    "person_id",
+    "service",
+    "status",
+    "start_date",
+    "end_date",
+    "allocated_worker",
+    "team",
+    "phone",
+)
+CONTACT_ROLES = ("child", "adult")
+DEFAULT_MAX_FIELD_CHARS = 20_000
+
+_BATCH_ROWS = 20_000
+_IMPORT_CACHE_KIB = 256 * 1024
+_ProgressCallback = Callable[[int, int], None]
+
+
+class ReferenceDataError(UserError):
+    """A reference-data file that cannot be loaded; nothing of it was stored."""
+
+
+def key_number(key: str) -> int:
+    """A blocking key as a signed 32-bit integer: four bytes in SQLite instead of twenty."""
+    return zlib.crc32(key.encode()) - 0x8000_0000
+
+
+def _key_numbers(keys: Iterable[str]) -> list[int]:
+    return [key_number(key) for key in keys]
+
+
+# --- reading CSV ------------------------------------------------------------------------------
+
+
+class _CountingStream(io.RawIOBase):
+    """Counts the bytes read, for a progress bar over a file being parsed as text."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer) or 0
+        self.bytes_read += count
+        return count
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    line: int
+    values: dict[str, str]
+
+
+def _read_rows(
+    path: Path,
+    columns: Sequence[str],
+    *,
+    max_field_chars: int,
+    on_progress: _ProgressCallback | None,
+) -> Iterator[_Row]:
+    """Rows of a CSV whose header names every one of `columns`, in any order; extra columns are
+    ignored. Values are stripped of surrounding spaces. Blank lines are skipped."""
+    label = str(path)
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+    except OSError as error:
+        raise ReferenceDataError(f"{label}: cannot be read: {error.strerror}") from None
+    try:
+        total = path.stat().st_size
+        counter = _CountingStream(raw)
+        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        next_line = 1
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ReferenceDataError(f"{label}: line 1: empty file; the header must name {', '.join(columns)}")
+            names = [name.strip().lower() for name in header]
+            positions: dict[str, int] = {}
+            for position, name in enumerate(names):
+                if name in columns:
+                    if name in positions:
+                        raise ReferenceDataError(f"{label}: line 1, column {name}: named twice in the header")
+                    positions[name] = position
+            missing = [name for name in columns if name not in positions]
+            if missing:
+                raise ReferenceDataError(f"{label}: line 1: the header lacks column(s) {', '.join(missing)}")
+            width = len(header)
+            wanted = [(name, positions[name]) for name in columns]
+            next_line = reader.line_num + 1
+            rows_read = 0
+            for record in reader:
+                line, next_line = next_line, reader.line_num + 1
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                if len(record) != width:
+                    raise ReferenceDataError(
+                        f"{label}: line {line}: {len(record)} values where the header has {width} columns"
+                    )
+                values = {name: record[position].strip() for name, position in wanted}
+                for name, value in values.items():
+                    if len(value) > max_field_chars:
+                        raise ReferenceDataError(
+                            f"{label}: line {line}, column {name}: longer than {max_field_chars} characters"
+                        )
+                yield _Row(line, values)
+                rows_read += 1
+                if on_progress is not None and rows_read % _BATCH_ROWS == 0:
+                    on_progress(counter.bytes_read, total)
+        except UnicodeDecodeError:
+            raise ReferenceDataError(f"{label}: line {next_line}: not UTF-8 text") from None
+        except csv.Error as error:
+            raise ReferenceDataError(f"{label}: line {reader.line_num}: {error}") from None
+        if on_progress is not None:
+            on_progress(total, total)
+    finally:
+        raw.close()
+
+
+def _problem(path: Path, row: _Row, column: str, problem: str) -> ReferenceDataError:
+    return ReferenceDataError(f"{path}: line {row.line}, column {column}: {problem}")
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+def _date_or_none(path: Path, row: _Row, column: str) -> date | None:
+    value = row.values[column]
+    if not value:
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError as error:
+        raise _problem(path, row, column, str(error)) from None
+
+
+# --- persons ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonImport:
+    rows: int
+    added: int
+    replaced: int
+
+
+@dataclass(frozen=True, slots=True)
+class _PersonRow:
+    person_id: str
+    person: PersonDetails
+
+    def as_values(self) -> tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]:
+        person = self.person
+        return (
+            self.person_id,
+            person.first_name,
+            person.last_name,
+            person.dob.isoformat() if person.dob else None,
+            person.sex,
+            person.address,
+            person.postcode,
+        )
+
+
+def _person_rows(rows: Iterable[_Row], path: Path) -> Iterator[_PersonRow]:
+    first_line_of: dict[str, int] = {}
+    for row in rows:
+        values = row.values
+        person_id = values["person_id"]
+        if not person_id:
+            raise _problem(path, row, "person_id", "empty; every person needs the case system's id")
+        earlier = first_line_of.setdefault(person_id, row.line)
+        if earlier != row.line:
+            raise _problem(path, row, "person_id", f"{person_id!r} is also on line {earlier}")
+        try:
+            sex = normalise_sex(values["sex"])
+        except ValueError as error:
+            raise _problem(path, row, "sex", str(error)) from None
+        yield _PersonRow(
+            person_id,
+            PersonDetails(
+                first_name=_optional(values["first_name"]),
+                last_name=_optional(values["last_name"]),
+                dob=_date_or_none(path, row, "dob"),
+                sex=sex,
+                address=_optional(values["address"]),
+                postcode=_optional(values["postcode"]),
+            ),
+        )
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _person_from_row(values: Sequence[Any]) -> PersonDetails:
+    first_name, last_name, dob, sex, address, postcode = values
+    return PersonDetails(
+        first_name=first_name,
+        last_name=last_name,
+        dob=date.fromisoformat(dob) if dob else None,
+        sex=sex,
+        address=address,
+        postcode=postcode,
+    )
+
+
+@dataclass
+class _BulkSettings:
+    connection: sqlite3.Connection
+    cache_size: int
+
+    @classmethod
+    def widen(cls, connection: sqlite3.Connection) -> _BulkSettings:
+        """A large page cache for the load; index pages are touched out of order."""
+        previous = connection.execute("PRAGMA cache_size").fetchone()[0]
+        connection.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+        return cls(connection, previous)
+
+    def restore(self) -> None:
+        self.connection.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+
+
+def _stage_keys(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged_key (key INTEGER NOT NULL, record INTEGER NOT NULL)"
+    )
+    connection.execute("DELETE FROM temp.staged_key")
+
+
+def _index_staged_keys(connection: sqlite3.Connection, source: int) -> None:
+    # Sorted first, so the index B-tree is appended to rather than split at random.
+    connection.execute(
+        "INSERT OR IGNORE INTO match_key (key, source, record) "
+        "SELECT key, ?, record FROM temp.staged_key ORDER BY key, record",
+        (source,),
+    )
+    connection.execute("DROP TABLE temp.staged_key")
+
+
+def load_persons(
+    connection: sqlite3.Connection,
+    path: Path,
+    *,
+    max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
+    on_progress: _ProgressCallback | None = None,
+) -> PersonImport:
+    """Check and load a persons CSV on `connection`, which must be inside a write transaction.
+
+    Raises ReferenceDataError at the first bad row; the caller rolls the transaction back.
+    """
+    settings = _BulkSettings.widen(connection)
+    try:
+        return _load_persons(connection, path, max_field_chars, on_progress)
+    finally:
+        settings.restore()
+
+
+def _load_persons(
+    connection: sqlite3.Connection,
+    path: Path,
+    max_field_chars: int,
+    on_progress: _ProgressCallback | None,
+) -> PersonImport:
+    case_system = _SOURCE_CODES[SOURCE_CASE_SYSTEM]
+    store_was_empty = connection.execute("SELECT NOT EXISTS (SELECT 1 FROM known_person)").fetchone()[0]
+    next_id = connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM known_person").fetchone()[0]
+    _stage_keys(connection)
+    rows = _person_rows(
+        _read_rows(path, PERSON_COLUMNS, max_field_chars=max_field_chars, on_progress=on_progress), path
+    )
+    added = replaced = total = 0
+    for batch in _batches(rows, _BATCH_ROWS):
+        total += len(batch)
+        existing: dict[str, tuple[int, PersonDetails]] = {}
+        if not store_was_empty:
+            existing = _existing_persons(connection, [row.person_id for row in batch])
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        staged: list[tuple[int, int]] = []
+        stale: list[tuple[int, int, int]] = []
+        for row in batch:
+            known = existing.get(row.person_id)
+            if known is None:
+                record = next_id
+                next_id += 1
+                inserts.append((record, *row.as_values()))
+            else:
+                record, old = known
+                stale.extend((key, case_system, record) for key in _key_numbers(blocking_keys(old)))
+                updates.append((*row.as_values()[1:], record))
+            staged.extend((key, record) for key in _key_numbers(blocking_keys(row.person)))
+        if stale:
+            connection.executemany("DELETE FROM match_key WHERE key = ? AND source = ? AND record = ?", stale)
+        if updates:
+            connection.executemany(
+                "UPDATE known_person SET first_name = ?, last_name = ?, dob = ?, sex = ?, address = ?, "
+                "postcode = ? WHERE id = ?",
+                updates,
+            )
+        connection.executemany(
+            "INSERT INTO known_person (id, person_id, first_name, last_name, dob, sex, address, postcode) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            inserts,
+        )
+        connection.executemany("INSERT INTO temp.staged_key (key, record) VALUES (?, ?)", staged)
+        added += len(inserts)
+        replaced += len(updates)
+    _index_staged_keys(connection, case_system)
+    return PersonImport(rows=total, added=added, replaced=replaced)
+
+
+def _existing_persons(connection: sqlite3.Connection, person_ids: list[str]) -> dict[str, tuple[int, PersonDetails]]:
+    found = connection.execute(
+        "SELECT person_id, id, first_name, last_name, dob, sex, address, postcode FROM known_person "
+        "WHERE person_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(person_ids),),
+    )
+    return {person_id: (record, _person_from_row(rest)) for person_id, record, *rest in found}
+
+
+# --- involvements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvolvementImport:
+    rows: int
+    persons: int
+
+
+def _involvement_rows(rows: Iterable[_Row], path: Path) -> Iterator[tuple[_Row, Involvement]]:
+    for row in rows:
+        values = row.values
+        person_id = values["person_id"]
+        if not person_id:
+            raise _problem(path, row, "person_id", "empty; every involvement needs the person's id")
+        service = values["service"].lower()
+        if service not in SERVICES:
+            raise _problem(path, row, "service", f"{values['service']!r} is not one of {', '.join(SERVICES)}")
+        status = values["status"].lower()
+        if status not in STATUSES:
+            raise _problem(path, row, "status", f"{values['status']!r} is not one of {', '.join(STATUSES)}")
+        start = _date_or_none(path, row, "start_date")
+        end = _date_or_none(path, row, "end_date")
+        if start and end and end < start:
+            raise _problem(path, row, "end_date", f"{end.isoformat()} is before start_date {start.isoformat()}")
+        yield row, Involvement(
+            person_id=person_id,
+            service=service,
+            status=status,
+            start_date=start,
+            end_date=end,
+            allocated_worker=_optional(values["allocated_worker"]),
+            team=_optional(values["team"]),
+            phone=_optional(values["phone"]),
+        )
+
+
+def load_involvements(
+    connection: sqlite3.Connection,
+    path: Path,
+    *,
+    max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
+    on_progress: _ProgressCallback | None = None,
+) -> InvolvementImport:
+    """Check and load an involvements CSV on `connection`, inside a write transaction.
+
+    Each person's involvements in the file replace all of theirs already stored. Raises
+    ReferenceDataError at the first bad row, or at a row whose person is not imported.
+    """
+    settings = _BulkSettings.widen(connection)
+    try:
+        rows = _involvement_rows(
+            _read_rows(path, INVOLVEMENT_COLUMNS, max_field_chars=max_field_chars, on_progress=on_progress), path
+        )
+        seen: set[str] = set()
+        total = 0
+        for batch in _batches(rows, _BATCH_ROWS):
+            total += len(batch)
+            new_people = list(dict.fromkeys(item.person_id for _row, item in batch if item.person_id not in seen))
+            known = {
+                person_id
+                for (person_id,) in connection.execute(
+                    "SELECT person_id FROM known_person WHERE person_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(new_people),),
+                )
+            }
+            for row, item in batch:
+                if item.person_id not in seen and item.person_id not in known:
+                    raise _problem(path, row, "person_id", f"no person {item.person_id!r}; import persons first")
+            connection.executemany("DELETE FROM involvement WHERE person_id = ?", [(pid,) for pid in new_people])
+            seen.update(new_people)
+            connection.executemany(
+                "INSERT INTO involvement (person_id, service, status, start_date, end_date, allocated_worker, "
+                "team, phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        item.person_id,
+                        item.service,
+                        item.status,
+                        item.start_date.isoformat() if item.start_date else None,
+                        item.end_date.isoformat() if item.end_date else None,
+                        item.allocated_worker,
+                        item.team,
+                        item.phone,
+                    )
+                    for _row, item in batch
+                ],
+            )
+        return InvolvementImport(rows=total, persons=len(seen))
+    finally:
+        settings.restore()
+
+
+def involvements_of(connection: sqlite3.Connection, person_ids: Iterable[str]) -> dict[str, list[Involvement]]:
+    """Each person's involvements, open first, then the most recent start first."""
+    wanted = list(dict.fromkeys(person_ids))
+    found: dict[str, list[Involvement]] = {person_id: [] for person_id in wanted}
+    rows = connection.execute(
+        "SELECT person_id, service, status, start_date, end_date, allocated_worker, team, phone "
+        "FROM involvement WHERE person_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY person_id, status = 'closed', start_date DESC, id",
+        (json.dumps(wanted),),
+    )
+    for person_id, service, status, start, end, worker, team, phone in rows:
+        found[person_id].append(
+            Involvement(
+                person_id=person_id,
+                service=service,
+                status=status,
+                start_date=date.fromisoformat(start) if start else None,
+                end_date=date.fromisoformat(end) if end else None,
+                allocated_worker=worker,
+                team=team,
+                phone=phone,
+            )
+        )
+    return found
+
+
+# --- people on earlier contacts ---------------------------------------------------------------
+
+
+def contact_record_id(contact_ref: str, role: str, position: int) -> str:
+    return f"contact:{contact_ref}:{role}:{position}"
+
+
+def _dbapi_connection(connection_or_session: Any) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLModel session, so its transaction is the session's."""
+    if isinstance(connection_or_session, sqlite3.Connection):
+        return connection_or_session
+    return connection_or_session.connection().connection.dbapi_connection
+
+
+def _contact_person(person: Mapping[str, Any]) -> PersonDetails:
+    dob = person.get("dob")
+    if isinstance(dob, str):
+        dob = parse_iso_date(dob) if dob.strip() else None
+    sex = person.get("sex")
+    return PersonDetails(
+        first_name=person.get("first_name") or None,
+        last_name=person.get("last_name") or None,
+        dob=dob,
+        sex=normalise_sex(sex) if isinstance(sex, str) else None,
+        address=person.get("address") or None,
+        postcode=person.get("postcode") or None,
+    )
+
+
+def index_contact_people(
+    connection_or_session: sqlite3.Connection | Any,
+    contact_ref: str,
+    people: list[dict[str, Any]],
+) -> list[str]:
+    """Make a contact's children and adults findable by later lookups; returns their candidate ids.
+
+    `people` holds one dict per person with `role` (`child` or `adult`) and any of `first_name`,
+    `last_name`, `dob` (a date or `YYYY-MM-DD`), `sex` (F/M/U/female/male/unknown), `address` and
+    `postcode`; `position` is optional and defaults to the person's place among that contact's
+    people of the same role, counting from 0. Indexing a contact again replaces what was indexed
+    for it. Runs in the caller's transaction: pass the unit of work's session, or a sqlite3
+    connection inside a transaction.
+    """
+    connection = _dbapi_connection(connection_or_session)
+    source = _SOURCE_CODES[SOURCE_CONTACT]
+    previous = connection.execute(
+        "SELECT id, first_name, last_name, dob, sex, address, postcode FROM contact_person WHERE contact_ref = ?",
+        (contact_ref,),
+    ).fetchall()
+    stale = [
+        (key, source, record)
+        for record, *values in previous
+        for key in _key_numbers(blocking_keys(_person_from_row(values)))
+    ]
+    connection.executemany("DELETE FROM match_key WHERE key = ? AND source = ? AND record = ?", stale)
+    connection.execute("DELETE FROM contact_person WHERE contact_ref = ?", (contact_ref,))
+
+    counters = dict.fromkeys(CONTACT_ROLES, 0)
+    record_ids = []
+    for entry in people:
+        role = entry.get("role")
+        if role not in CONTACT_ROLES:
+            raise ValueError(f"role must be one of {', '.join(CONTACT_ROLES)}, not {role!r}")
+        position = entry.get("position", counters[role])
+        counters[role] = max(counters[role], position) + 1
+        person = _contact_person(entry)
+        cursor = connection.execute(
+            "INSERT INTO contact_person (contact_ref, role, position, first_name, last_name, dob, sex, "
+            "address, postcode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                contact_ref,
+                role,
+                position,
+                person.first_name,
+                person.last_name,
+                person.dob.isoformat() if person.dob else None,
+                person.sex,
+                person.address,
+                person.postcode,
+            ),
+        )
+        record = cursor.lastrowid
+        connection.executemany(
+            "INSERT OR IGNORE INTO match_key (key, source, record) VALUES (?, ?, ?)",
+            [(key, source, record) for key in _key_numbers(blocking_keys(person))],
+        )
+        record_ids.append(contact_record_id(contact_ref, role, position))
+    return record_ids
+
+
+# --- finding candidates -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A candidate as stored: which source, and the contact it came from for contact people."""
+
+    source: str
+    record: KnownRecord
+    contact_ref: str | None = None
+
+
+def candidate_records(connection: sqlite3.Connection, query: PersonDetails) -> list[StoredRecord]:
+    """Every record sharing at least one blocking key with the query, read through the index."""
+    keys = _key_numbers(query_blocking_keys(query))
+    if not keys:
+        return []
+    hits = connection.execute(
+        "SELECT DISTINCT source, record FROM match_key WHERE key IN (SELECT value FROM json_each(?))",
+        (json.dumps(keys),),
+    ).fetchall()
+    by_source: dict[int, list[int]] = {}
+    for source, record in hits:
+        by_source.setdefault(source, []).append(record)
+    found: list[StoredRecord] = []
+    case_records = by_source.get(_SOURCE_CODES[SOURCE_CASE_SYSTEM])
+    if case_records:
+        rows = connection.execute(
+            "SELECT person_id, first_name, last_name, dob, sex, address, postcode FROM known_person "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(case_records),),
+        )
+        found.extend(
+            StoredRecord(SOURCE_CASE_SYSTEM, KnownRecord(person_id, _person_from_row(values)))
+            for person_id, *values in rows
+        )
+    contact_records = by_source.get(_SOURCE_CODES[SOURCE_CONTACT])
+    if contact_records:
+        rows = connection.execute(
+            "SELECT contact_ref, role, position, first_name, last_name, dob, sex, address, postcode "
+            "FROM contact_person WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(contact_records),),
+        )
+        found.extend(
+            StoredRecord(
+                SOURCE_CONTACT,
+                KnownRecord(
+                    contact_record_id(contact_ref, role, position),
+                    _person_from_row(values),
+                    one_record_per_person=False,
+                ),
+                contact_ref=contact_ref,
+            )
+            for contact_ref, role, position, *values in rows
+        )
+    return found
+
+
+def known_person(connection: sqlite3.Connection, person_id: str) -> PersonDetails | None:
+    row = connection.execute(
+        "SELECT first_name, last_name, dob, sex, address, postcode FROM known_person WHERE person_id = ?",
+        (person_id,),
+    ).fetchone()
+    return _person_from_row(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCounts:
+    persons: int
+    involvements: int
+    contact_people: int
+
+
+def known_counts(connection: sqlite3.Connection) -> KnownCounts:
+    persons, involvements, contact_people = connection.execute(
+        "SELECT (SELECT COUNT(*) FROM known_person), (SELECT COUNT(*) FROM involvement), "
+        "(SELECT COUNT(*) FROM contact_person)"
+    ).fetchone()
+    return KnownCounts(persons, involvements, contact_people)

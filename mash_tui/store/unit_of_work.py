@@ -1,0 +1,128 @@
+"""One user action, one transaction: its domain rows, its audit event and its outbox mutation.
+
+Either all of it reaches the disk or none of it does; a crash in between leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from mash_tui.clock import Clock
+from mash_tui.domain.roles import Actor
+from mash_tui.store.audit_chain import GENESIS_HASH, event_hash, hashed_fields
+from mash_tui.store.db import Store
+from mash_tui.store.tables import AuditEvent, ClientState, OutboxMutation
+from mash_tui.store.types import new_id
+
+_PREFIX_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def _new_machine_prefix() -> str:
+    return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(4))
+
+
+def client_state(session: Session) -> ClientState:
+    state = session.get(ClientState, 1)
+    if state is None:
+        state = ClientState(id=1, machine_prefix=_new_machine_prefix())
+        session.add(state)
+        session.flush()
+    return state
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = now
+        self.events: list[AuditEvent] = []
+        self.mutations: list[OutboxMutation] = []
+
+    def add(self, *rows: Any) -> None:
+        for row in rows:
+            self.session.add(row)
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        *,
+        subject_ref: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        self.session.flush()
+        prev_hash = self.session.execute(
+            text("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        ).scalar_one_or_none() or GENESIS_HASH
+        event_id = new_id()
+        details = details or {}
+        fields = hashed_fields(
+            event_id=event_id,
+            occurred_at=self.now,
+            actor=self.actor.username,
+            role=self.actor.role,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            subject_ref=subject_ref,
+            details=details,
+        )
+        event = AuditEvent(
+            id=event_id,
+            occurred_at=self.now,
+            actor=self.actor.username,
+            role=self.actor.role,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            subject_ref=subject_ref,
+            details=details,
+            prev_hash=prev_hash,
+            hash=event_hash(prev_hash, fields),
+        )
+        self.session.add(event)
+        self.session.flush()
+        self.events.append(event)
+        return event
+
+    def mutate(self, name: str, payload: dict[str, Any]) -> OutboxMutation:
+        """Queue a versioned mutation (`claim_item.v1`) for the shared database."""
+        state = client_state(self.session)
+        mutation = OutboxMutation(
+            client_seq=state.next_client_seq,
+            name=name,
+            payload=payload,
+            client_time=self.now,
+        )
+        state.next_client_seq += 1
+        self.session.add_all([state, mutation])
+        self.session.flush()
+        self.mutations.append(mutation)
+        return mutation
+
+    def next_reference(self, kind: str = "C") -> str:
+        """A human reference unique across the hub, offline too: machine prefix plus a counter."""
+        state = client_state(self.session)
+        number = state.next_reference_number
+        state.next_reference_number += 1
+        self.session.add(state)
+        self.session.flush()
+        return f"{kind}-{state.machine_prefix}-{number:05d}"
+
+
+@contextmanager
+def unit_of_work(store: Store, actor: Actor, clock: Clock) -> Iterator[UnitOfWork]:
+    with store.writing() as session:
+        yield UnitOfWork(session, actor, clock.now())
+
+
+def pending_mutations(session: Session) -> int:
+    return len(session.exec(select(OutboxMutation.mutation_id).where(OutboxMutation.status == "pending")).all())
