@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from mash_tui.clock import Clock, SystemClock
 from mash_tui.domain.roles import ROLE_LABELS, Actor, Role
 from mash_tui.screens.login import LoginScreen
+from mash_tui.screens.palette import ScreenCommands
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import Policy
@@ -25,9 +26,16 @@ TICK_SECONDS = 1.0
 
 
 class MashApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = [
+        "app.tcss",
+        "screens/contact.tcss",
+        "screens/queue.tcss",
+        "screens/supervisor.tcss",
+        "screens/checks.tcss",
+    ]
     TITLE = "MASH Desk"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ScreenCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "home", "Home", id="home"),
@@ -121,6 +129,19 @@ class MashApp(App[None]):
         role = ROLE_LABELS.get(Role(self.actor.role), self.actor.role)
         agency = f", {self.actor.agency}" if self.actor.agency else ""
         return f"{self.actor.display_name or self.actor.username} ({role}{agency})"
+
+    def open_screen(self, screen_id: str, **kwargs: object) -> None:
+        """Open a top-level screen by its registry id, if the user's role may."""
+        from mash_tui.domain.roles import may
+        from mash_tui.screens.registry import entry
+
+        if self.actor is None:
+            return
+        target = entry(screen_id)
+        if not may(self.actor.role, target.permission):
+            self.notify("Your role may not open that screen.", severity="warning")
+            return
+        self.push_screen(target.build(self.actor, **kwargs))
 
     def action_home(self) -> None:
         if self.actor is not None:

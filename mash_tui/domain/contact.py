@@ -384,6 +384,14 @@ class ContactFileError(ValueError):
         super().__init__(f"{problems[0]}{more}")
 
 
+def validate_contact(raw: Any, index: int = 0) -> Contact:
+    """One record, as a form holds it, checked against the same rules as a file."""
+    try:
+        return Contact.model_validate(raw)
+    except ValidationError as error:
+        raise ContactFileError(_problems_in(index, error)) from None
+
+
 def parse_contacts(text: str) -> list[Contact]:
     """Contacts from a JSON array, a single object, or JSON lines; all of them or none."""
     problems: list[ContactProblem] = []

@@ -269,11 +269,14 @@ def _forms_of_each_other(left: str, right: str) -> bool:
 def _typo_apart(left: str, right: str) -> bool:
     """One slip of the keyboard (a letter wrong, missing, extra, or two swapped); two in long names.
 
-    Names of three letters or fewer are too short to tell a slip from another name (Tom, Tim).
+    A two-letter name is a slip only as the start of the other (Sa for Sam). Tom and Tim, one slip
+    apart, may be twins: ranking demotes the one that fits less well when both are known.
     """
     shortest = min(len(left), len(right))
-    if shortest < 4:
+    if shortest < 2:
         return False
+    if shortest == 2:
+        return max(len(left), len(right)) == 3 and (left.startswith(right) or right.startswith(left))
     allowed = 2 if shortest >= 8 else 1
     return OSA.distance(left, right, score_cutoff=allowed) <= allowed
 

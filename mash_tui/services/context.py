@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from mash_tui.clock import Clock, SystemClock
 from mash_tui.domain.policy import Policy
+from mash_tui.domain.timescales import WorkingCalendar
 from mash_tui.store.db import Store
 
 
@@ -19,6 +21,10 @@ class Context:
     @property
     def home(self) -> Path:
         return self.store.home
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.policy.calendar)
 
 
 def open_context(home: Path, *, clock: Clock | None = None, policy: Policy | None = None) -> Context:

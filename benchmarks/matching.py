@@ -1,0 +1,262 @@
+"""Person matching at scale (issue 5): import time, store size, lookup latency, memory and quality.
+
+    python benchmarks/matching.py --persons 1000000 --queries 10000
+
+Generates (or reuses) the labelled data of `benchmarks/matching_data.py`, imports it into a fresh
+store through the command line, runs `mash lookup --batch` as a child process and reports:
+
+- import time of persons and of involvements, and the store's size on disk;
+- lookup p50 and p95 from each answer's `elapsed_ms` (the lookup alone), and the batch's peak RSS;
+- recall@1 and recall@5 over queries for people who are there;
+- the share of present people whose true record is top *and* `certain` or `likely`;
+- the share of absent people offered a `certain` or `likely` candidate;
+- the same by kind of corruption, and the machine it ran on.
+
+Goals: import ≤ 60 s, p95 ≤ 30 ms, RSS ≤ 500 MiB, absent certain/likely ≤ 1 %, present top and
+certain/likely ≥ 97 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GOALS = {
+    "import_s": 60.0,
+    "p95_ms": 30.0,
+    "rss_mib": 500.0,
+    "absent_confident": 0.01,
+    "present_top_confident": 0.97,
+}
+CONFIDENT = ("certain", "likely")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        total_kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {total_kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}{memory}; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
+def mash_command(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "mash_tui", "--home", str(home), *args]
+
+
+def run_measured(command: list[str], stdout_path: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB and exit status of one child process."""
+    started = time.perf_counter()
+    with stdout_path.open("wb") as stdout:
+        child = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, cwd=REPO)
+        _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        error = child.stderr.read().decode() if child.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}): {error}")
+    return elapsed, usage.ru_maxrss / 1024, child.returncode
+
+
+def store_size(home: Path) -> int:
+    return sum(path.stat().st_size for path in home.glob("mash.db*"))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def evaluate(answers_path: Path, labels_path: Path) -> dict[str, object]:
+    with labels_path.open(newline="", encoding="utf-8") as handle:
+        labels = {row["query_id"]: (row["person_id"], row["kind"]) for row in csv.DictReader(handle)}
+    elapsed: list[float] = []
+    present = absent = at_1 = at_5 = top_confident = absent_confident = 0
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    misses: list[str] = []
+    with answers_path.open(encoding="utf-8") as handle:
+        for line in handle:
+            answer = json.loads(line)
+            elapsed.append(answer["elapsed_ms"])
+            truth, kind = labels[answer["query_id"]]
+            candidates = answer["candidates"]
+            ids = [candidate["person_id"] for candidate in candidates]
+            tally = by_kind[kind]
+            tally[0] += 1
+            if truth:
+                present += 1
+                hit_1 = bool(ids) and ids[0] == truth
+                hit_5 = truth in ids[:5]
+                confident = hit_1 and candidates[0]["band"] in CONFIDENT
+                at_1 += hit_1
+                at_5 += hit_5
+                top_confident += confident
+                tally[1] += hit_1
+                tally[2] += hit_5
+                tally[3] += confident
+                if not confident and len(misses) < 40:
+                    misses.append(f"{answer['query_id']} {kind}: want {truth}, got {candidates[:2]}")
+            else:
+                absent += 1
+                wrong = bool(candidates) and candidates[0]["band"] in CONFIDENT
+                absent_confident += wrong
+                tally[3] += wrong
+                if wrong and len(misses) < 60:
+                    misses.append(f"{answer['query_id']} {kind}: absent, got {candidates[:1]}")
+    return {
+        "queries": len(elapsed),
+        "present": present,
+        "absent": absent,
+        "p50_ms": statistics.median(elapsed),
+        "p95_ms": percentile(elapsed, 0.95),
+        "p99_ms": percentile(elapsed, 0.99),
+        "max_ms": max(elapsed),
+        "mean_ms": statistics.fmean(elapsed),
+        "recall_at_1": at_1 / present if present else 0.0,
+        "recall_at_5": at_5 / present if present else 0.0,
+        "present_top_confident": top_confident / present if present else 0.0,
+        "absent_confident": absent_confident / absent if absent else 0.0,
+        "by_kind": dict(by_kind),
+        "misses": misses,
+    }
+
+
+def by_corruptions(by_kind: dict[str, list[int]]) -> dict[int, list[int]]:
+    """Present queries' tallies by how many corruptions they carry (0 for the exact record)."""
+    grouped: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for kind, tally in by_kind.items():
+        if kind.startswith("absent"):
+            continue
+        corruptions = 0 if kind == "exact" else kind.count("+") + 1
+        grouped[corruptions] = [total + value for total, value in zip(grouped[corruptions], tally, strict=True)]
+    return dict(grouped)
+
+
+def verdict(value: float, goal: float, *, at_most: bool) -> str:
+    met = value <= goal if at_most else value >= goal
+    return f"{'met' if met else 'MISSED'} (goal {'≤' if at_most else '≥'} {goal:g})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument("--data", type=Path, help="data directory (default: a cache under the temp dir)")
+    parser.add_argument("--home", type=Path, help="store directory to create (default: a fresh temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the store afterwards")
+    parser.add_argument("--show-misses", action="store_true", help="print the first misses")
+    args = parser.parse_args()
+
+    data = args.data or Path(tempfile.gettempdir()) / f"mash-matching-{args.persons}-{args.queries}-{args.seed}"
+    if not (data / "labels.csv").exists():
+        print(f"generating data in {data} ...", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "matching_data.py"),
+                str(data),
+                "--persons",
+                str(args.persons),
+                "--queries",
+                str(args.queries),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+        )
+    home = args.home or Path(tempfile.mkdtemp(prefix="mash-matching-home-"))
+    if home.exists() and any(home.iterdir()):
+        raise SystemExit(f"{home} is not empty; the benchmark needs a fresh store")
+    scratch = Path(tempfile.mkdtemp(prefix="mash-matching-out-"))
+    try:
+        print(f"machine: {machine()}")
+        print(f"data: {data} ({args.persons:,} persons, {args.queries:,} queries, seed {args.seed})")
+        print(f"store: {home}")
+
+        import_s, import_rss, _ = run_measured(
+            mash_command(home, "persons", "import", str(data / "persons.csv")), scratch / "import.out"
+        )
+        involvements_s, _, _ = run_measured(
+            mash_command(home, "involvements", "import", str(data / "involvements.csv")), scratch / "inv.out"
+        )
+        size = store_size(home)
+        answers = scratch / "answers.jsonl"
+        lookup_s, lookup_rss, _ = run_measured(
+            mash_command(home, "lookup", "--batch", str(data / "queries.csv"), "--json"), answers
+        )
+        figures = evaluate(answers, data / "labels.csv")
+
+        print()
+        print(f"import persons      {import_s:8.1f} s   {verdict(import_s, GOALS['import_s'], at_most=True)}"
+              f"  (peak RSS {import_rss:.0f} MiB)")
+        print(f"import involvements {involvements_s:8.1f} s")
+        print(f"store size          {size / 1024 / 1024:8.1f} MiB ({size:,} bytes)")
+        print(f"lookup batch        {lookup_s:8.1f} s wall for {figures['queries']:,} queries, including start-up")
+        print(f"lookup p50          {figures['p50_ms']:8.2f} ms")
+        print(f"lookup p95          {figures['p95_ms']:8.2f} ms  {verdict(figures['p95_ms'], GOALS['p95_ms'], at_most=True)}")
+        print(f"lookup p99 / max    {figures['p99_ms']:8.2f} / {figures['max_ms']:.2f} ms (mean {figures['mean_ms']:.2f})")
+        print(f"lookup peak RSS     {lookup_rss:8.1f} MiB {verdict(lookup_rss, GOALS['rss_mib'], at_most=True)}")
+        print(f"recall@1            {figures['recall_at_1']:8.2%}  of {figures['present']:,} present")
+        print(f"recall@5            {figures['recall_at_5']:8.2%}")
+        print(
+            f"present: top and certain/likely {figures['present_top_confident']:7.2%}  "
+            f"{verdict(figures['present_top_confident'], GOALS['present_top_confident'], at_most=False)}"
+        )
+        print(
+            f"absent: certain/likely offered  {figures['absent_confident']:7.2%}  "
+            f"{verdict(figures['absent_confident'], GOALS['absent_confident'], at_most=True)}"
+            f"  of {figures['absent']:,} absent"
+        )
+        print()
+        for corruptions, (count, hit_1, hit_5, confident) in sorted(by_corruptions(figures["by_kind"]).items()):
+            print(
+                f"present with {corruptions} corruption(s): {count:>5} queries, recall@1 {hit_1 / count:.2%}, "
+                f"top and certain/likely {confident / count:.2%}"
+            )
+        print()
+        print(f"{'kind':<44} {'n':>5} {'@1':>7} {'@5':>7} {'top+conf':>9}  (absent: certain/likely share)")
+        for kind, (count, hit_1, hit_5, confident) in sorted(figures["by_kind"].items()):  # type: ignore[union-attr]
+            if kind.startswith("absent"):
+                print(f"{kind:<44} {count:>5} {'':>7} {'':>7} {confident / count:>9.2%}")
+            else:
+                print(f"{kind:<44} {count:>5} {hit_1 / count:>7.1%} {hit_5 / count:>7.1%} {confident / count:>9.1%}")
+        if args.show_misses:
+            print()
+            for miss in figures["misses"]:  # type: ignore[union-attr]
+                print(miss)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if not args.keep and args.home is None:
+            shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

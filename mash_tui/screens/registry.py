@@ -1,0 +1,50 @@
+"""Every top-level screen, for the command palette and role homes.
+
+Screens are imported only when opened, so start-up does not pay for them. Each screen class takes
+the signed-in `Actor` as its first argument.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+from mash_tui.domain.roles import Actor, may
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    id: str
+    title: str
+    help: str
+    permission: str
+    target: str  # "module:Class"
+
+    def build(self, actor: Actor, **kwargs: object) -> Screen:
+        module_name, class_name = self.target.split(":")
+        screen_class = getattr(importlib.import_module(module_name), class_name)
+        return screen_class(actor, **kwargs)
+
+
+SCREENS: tuple[ScreenEntry, ...] = (
+    ScreenEntry("my_work", "My work", "Your drafts and recent contacts", "contact.capture",
+                "mash_tui.screens.home:HomeScreen"),
+    ScreenEntry("new_contact", "New contact", "Capture a contact while the caller is on the line",
+                "contact.capture", "mash_tui.screens.contact:ContactScreen"),
+    ScreenEntry("queue", "Escalation queue", "Claim, take next, open and decide escalated items",
+                "queue.view", "mash_tui.screens.queue:QueueScreen"),
+    ScreenEntry("supervisor", "Clocks and breaches", "Every open item's clock, near-breaches and breaches",
+                "clocks.view", "mash_tui.screens.supervisor:SupervisorScreen"),
+)
+
+_BY_ID = {entry.id: entry for entry in SCREENS}
+
+
+def entry(screen_id: str) -> ScreenEntry:
+    return _BY_ID[screen_id]
+
+
+def screens_for(actor: Actor) -> list[ScreenEntry]:
+    return [entry for entry in SCREENS if may(actor.role, entry.permission)]

@@ -1,0 +1,156 @@
+"""Every item's clocks: starting them, meeting them, and recording each breach once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from mash_tui.domain.roles import Actor
+from mash_tui.domain.timescales import ClockState, ClockWindow
+from mash_tui.services.context import Context
+from mash_tui.store.casework import Breach, ItemClock, WorkItem
+from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
+
+CLOCK_LABELS = {
+    "decision": "decision",
+    "red": "strategy discussion",
+    "amber": "MASH information gathering",
+    "green": "early help",
+    "request_red": "information request",
+    "request_amber": "information request",
+    "request_green": "information request",
+    "confirmation": "written confirmation",
+    "lado": "LADO referral",
+    "icpc": "ICPC",
+}
+
+
+def start_clock(uow: UnitOfWork, ctx: Context, item: WorkItem, clock: str, started_at: datetime,
+                label: str | None = None) -> ItemClock:
+    due = ctx.calendar.due_at(ctx.policy.clocks[clock], started_at)
+    row = ItemClock(item_id=item.id, clock=clock, started_at=started_at, due_at=due, label=label)
+    uow.add(row)
+    return row
+
+
+def live_clocks(session: Session, item_id: str, *names: str) -> list[ItemClock]:
+    query = select(ItemClock).where(
+        ItemClock.item_id == item_id, col(ItemClock.met_at).is_(None), col(ItemClock.superseded_at).is_(None)
+    )
+    if names:
+        query = query.where(col(ItemClock.clock).in_(names))
+    return list(session.exec(query).all())
+
+
+def meet_clocks(uow: UnitOfWork, item_id: str, *names: str) -> None:
+    for clock in live_clocks(uow.session, item_id, *names):
+        clock.met_at = uow.now
+        uow.add(clock)
+
+
+def supersede_clocks(uow: UnitOfWork, item_id: str, *names: str) -> None:
+    for clock in live_clocks(uow.session, item_id, *names):
+        clock.superseded_at = uow.now
+        uow.add(clock)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    id: str
+    item_id: str
+    reference: str
+    clock: str
+    label: str
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    breached_at: datetime | None
+
+
+def record_breaches(ctx: Context, actor: Actor) -> list[ClockView]:
+    """Record, once each, the clocks that have passed their due time unmet; returns the new ones."""
+    now = ctx.clock.now()
+    with ctx.store.reading() as session:
+        overdue = session.exec(
+            select(ItemClock.id).where(
+                col(ItemClock.met_at).is_(None),
+                col(ItemClock.superseded_at).is_(None),
+                col(ItemClock.breached_at).is_(None),
+                ItemClock.due_at < now,
+            )
+        ).all()
+    if not overdue:
+        return []
+    recorded = []
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        for clock_id in overdue:
+            clock = uow.session.get(ItemClock, clock_id)
+            if clock is None or clock.breached_at is not None or clock.met_at is not None:
+                continue
+            item = uow.session.get(WorkItem, clock.item_id)
+            assert item is not None
+            clock.breached_at = uow.now
+            uow.add(clock)
+            breach = Breach(clock_id=clock.id, item_id=item.id, reference=item.reference, clock=clock.clock,
+                            due_at=clock.due_at, recorded_at=uow.now)
+            uow.add(breach)
+            uow.audit("clock.breached", "item_clock", clock.id, subject_ref=item.reference,
+                      details={"clock": clock.clock, "due_at": clock.due_at.isoformat()})
+            uow.mutate("record_breach.v1", {"id": breach.id, "clock_id": clock.id, "item_id": item.id,
+                                            "clock": clock.clock, "due_at": clock.due_at.isoformat()})
+            recorded.append(_view(clock, item.reference))
+    return recorded
+
+
+def _view(clock: ItemClock, reference: str) -> ClockView:
+    return ClockView(clock.id, clock.item_id, reference, clock.clock, clock.label or CLOCK_LABELS[clock.clock],
+                     clock.started_at, clock.due_at, clock.met_at, clock.breached_at)
+
+
+def clocks_of_items(session: Session, item_ids: list[str]) -> dict[str, list[ClockView]]:
+    """The live and met clocks of each item (superseded ones are history, not clocks)."""
+    result: dict[str, list[ClockView]] = {item_id: [] for item_id in item_ids}
+    if not item_ids:
+        return result
+    references = dict(session.exec(select(WorkItem.id, WorkItem.reference).where(col(WorkItem.id).in_(item_ids))).all())
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start:start + 500]
+        rows = session.exec(
+            select(ItemClock).where(col(ItemClock.item_id).in_(chunk), col(ItemClock.superseded_at).is_(None))
+        ).all()
+        for clock in rows:
+            result[clock.item_id].append(_view(clock, references[clock.item_id]))
+    return result
+
+
+def most_urgent(clocks: list[ClockView]) -> ClockView | None:
+    live = [clock for clock in clocks if clock.met_at is None]
+    return min(live, key=lambda clock: clock.due_at, default=None)
+
+
+def clock_state(ctx: Context, clock: ClockView, now: datetime) -> ClockState:
+    return ClockWindow.of(clock.started_at, clock.due_at, ctx.policy.near_breach).state(now, met_at=clock.met_at)
+
+
+def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[dict]:
+    from mash_tui.services.authz import require
+
+    require(ctx, actor, "clocks.view")
+    with ctx.store.reading() as session:
+        query = select(Breach, ItemClock).join(ItemClock, col(ItemClock.id) == Breach.clock_id)
+        if since is not None:
+            query = query.where(Breach.recorded_at >= since)
+        rows = session.exec(query.order_by(col(Breach.due_at))).all()
+        return [
+            {
+                "reference": breach.reference,
+                "clock": breach.clock,
+                "due": breach.due_at.isoformat(),
+                "recorded_at": breach.recorded_at.isoformat(),
+                "met_at": clock.met_at.isoformat() if clock.met_at else None,
+                "state": "met_late" if clock.met_at else ("superseded" if clock.superseded_at else "open"),
+            }
+            for breach, clock in rows
+        ]
