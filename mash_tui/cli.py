@@ -21,6 +21,7 @@ EXIT_USAGE = 2
 COMMAND_MODULES = (
     "app",
     "users",
+    "demo",
     "due",
     "rag",
     "persons",

@@ -306,36 +306,28 @@ def _first_sounds(first: str) -> set[str]:
     return {sound_key(words[0])} if words else set()
 
 
-def _keys(
-    dobs: Iterable[str],
-    postcode: str,
-    name_pairs: Iterable[tuple[set[str], set[str]]],
-) -> set[str]:
-    dobs = tuple(dobs)
-    keys: set[str] = set()
-    any_name = False
-    for first_sounds, last_sounds in name_pairs:
-        any_name = any_name or bool(first_sounds or last_sounds)
-        for dob in dobs:
-            keys.update(f"df|{dob}|{sound}" for sound in first_sounds)
-            keys.update(f"dl|{dob}|{sound}" for sound in last_sounds)
-        for last in last_sounds:
-            keys.update(f"fl|{first}|{last}" for first in first_sounds)
-        if postcode:
-            keys.update(f"pf|{postcode}|{sound}" for sound in first_sounds)
-            keys.update(f"pl|{postcode}|{sound}" for sound in last_sounds)
-    if not any_name and postcode:
-        # A newborn known only by DOB and address.
-        keys.update(f"dp|{dob}|{postcode}" for dob in dobs)
-    return keys
+def _paired(kind: str, lefts: Iterable[str], rights: Iterable[str]) -> set[str]:
+    rights = tuple(rights)
+    return {f"{kind}|{left}|{right}" for left in lefts for right in rights}
 
 
 def blocking_keys(person: PersonDetails) -> set[str]:
     """The keys a record is indexed under: about five for a person with every detail."""
-    first = normalise_name(person.first_name)
-    last = normalise_name(person.last_name)
+    first_sounds = _first_sounds(normalise_name(person.first_name))
+    last_sounds = _surname_sounds(normalise_name(person.last_name))
     dobs = (person.dob.isoformat(),) if person.dob else ()
-    return _keys(dobs, normalise_postcode(person.postcode), [(_first_sounds(first), _surname_sounds(last))])
+    postcodes = (compact,) if (compact := normalise_postcode(person.postcode)) else ()
+    keys = (
+        _paired("df", dobs, first_sounds)
+        | _paired("dl", dobs, last_sounds)
+        | _paired("fl", first_sounds, last_sounds)
+        | _paired("pf", postcodes, first_sounds)
+        | _paired("pl", postcodes, last_sounds)
+    )
+    if not first_sounds and not last_sounds:
+        # A newborn known only by DOB and address.
+        keys |= _paired("dp", dobs, postcodes)
+    return keys
 
 
 def _dob_variants(dob: date) -> list[date]:
@@ -351,23 +343,34 @@ def _dob_variants(dob: date) -> list[date]:
 
 
 def query_blocking_keys(query: PersonDetails) -> set[str]:
-    """The keys to probe for a query: its own keys, and those of the mistakes callers make."""
+    """The keys to probe for a query: its own keys, and those of the mistakes callers make.
+
+    Nickname forms, both names swapped, day and month swapped and the year either side are tried
+    with the DOB and the postcode, whose blocks are small. The name-only keys are the fallback for
+    a DOB missing or wrong in some other way; their blocks are the largest (every Jones called
+    Ellie), so nickname forms join them only when there is no DOB to narrow the search.
+    """
     first = normalise_name(query.first_name)
     last = normalise_name(query.last_name)
     first_words = first.split()
-    first_sounds = {sound_key(word) for word in first_words}
-    if first_words:
-        first_sounds |= _form_sounds(first_words[0])
+    own_first = {sound_key(word) for word in first_words}
+    forms = _form_sounds(first_words[0]) if first_words else frozenset()
     last_sounds = _surname_sounds(last) if last else set()
     # First and last names swapped: the surname said as a first name, and the other way round.
     swapped_first = {sound_key(word) for word in last.split()}
     swapped_last = _surname_sounds(first) if first else set()
     dobs = [variant.isoformat() for variant in _dob_variants(query.dob)] if query.dob else []
-    return _keys(
-        dobs,
-        normalise_postcode(query.postcode),
-        [(first_sounds, last_sounds), (swapped_first, swapped_last)],
-    )
+    postcodes = (compact,) if (compact := normalise_postcode(query.postcode)) else ()
+
+    keys: set[str] = set()
+    for firsts, lasts in ((own_first | forms, last_sounds), (swapped_first, swapped_last)):
+        keys |= _paired("df", dobs, firsts) | _paired("dl", dobs, lasts)
+        keys |= _paired("pf", postcodes, firsts) | _paired("pl", postcodes, lasts)
+    name_only_firsts = own_first if dobs else own_first | forms
+    keys |= _paired("fl", name_only_firsts, last_sounds) | _paired("fl", swapped_first, swapped_last)
+    if not first and not last:
+        keys |= _paired("dp", dobs, postcodes)
+    return keys
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -389,12 +392,15 @@ class Agreement(IntEnum):
 
 # Log-odds for and against. Siblings, twins and parents share surname, address and postcode, so
 # those carry little weight on their own, and a different first name or DOB outweighs all three.
+# Nickname forms and sound-alikes weigh less than the same name: the nickname list links many
+# distinct names (Jean, Joan and Janet), and a stranger with the same surname and DOB is not rare
+# among a million people.
 _FIRST_WEIGHTS = {
     Agreement.EXACT: 4.0,
-    Agreement.FORM: 3.2,
-    Agreement.SOUNDS_ALIKE: 3.0,
-    Agreement.PART: 2.5,
-    Agreement.SLIP: 2.6,
+    Agreement.FORM: 1.5,
+    Agreement.SOUNDS_ALIKE: 2.5,
+    Agreement.PART: 2.0,
+    Agreement.SLIP: 2.3,
     Agreement.INITIAL: 0.5,
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -5.0,
@@ -412,22 +418,24 @@ _DOB_WEIGHTS = {
     Agreement.EXACT: 4.5,
     Agreement.FORM: 2.0,  # day and month swapped
     Agreement.CLOSE: 1.8,  # a year out
-    Agreement.SLIP: 1.0,  # one digit wrong
+    Agreement.SLIP: 0.5,  # one digit wrong
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -4.5,
 }
 _SEX_WEIGHTS = {Agreement.EXACT: 0.3, Agreement.MISSING: 0.0, Agreement.DIFFERENT: -1.5}
+# A caller's address that differs from the record's counts against: most people asked about are
+# where the record says, and a namesake elsewhere is the commonest false match.
 _POSTCODE_WEIGHTS = {
     Agreement.EXACT: 1.0,
     Agreement.CLOSE: 0.3,
     Agreement.MISSING: 0.0,
-    Agreement.DIFFERENT: -0.3,
+    Agreement.DIFFERENT: -1.0,
 }
 _ADDRESS_WEIGHTS = {
     Agreement.EXACT: 0.6,
     Agreement.CLOSE: 0.2,
     Agreement.MISSING: 0.0,
-    Agreement.DIFFERENT: -0.2,
+    Agreement.DIFFERENT: -0.3,
 }
 _PRIOR = -7.0
 _SWAPPED_NAMES_PENALTY = -0.5
@@ -442,10 +450,6 @@ class _Prepared:
     sex: str | None
     postcode: str
     address: str
-
-    @property
-    def first_word(self) -> str:
-        return self.first.split(" ", 1)[0]
 
 
 def _prepare(person: PersonDetails) -> _Prepared:
@@ -604,7 +608,18 @@ def _name_log_odds(first: Agreement, last: Agreement) -> float:
     return _FIRST_WEIGHTS[first] + _LAST_WEIGHTS[last]
 
 
+_BEST_WITHOUT_DOB = (
+    _PRIOR
+    + max(_FIRST_WEIGHTS.values())
+    + max(_LAST_WEIGHTS.values())
+    + max(_SEX_WEIGHTS.values())
+    + max(_POSTCODE_WEIGHTS.values())
+    + max(_ADDRESS_WEIGHTS.values())
+)
+
+
 def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
+    dob, dob_reason = _compare_dob(query.dob, record.dob)
     sex, sex_reason = _compare_sex(query.sex, record.sex)
     sexes_differ = sex is Agreement.DIFFERENT
     first, first_reason = _compare_first(query.first, record.first, sexes_differ)
@@ -621,7 +636,6 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
                 swapped_last_reason,
             )
             names_swapped = True
-    dob, dob_reason = _compare_dob(query.dob, record.dob)
     postcode, postcode_reason = _compare_postcode(query.postcode, record.postcode)
     address, address_reason = _compare_address(query.address, record.address)
     reasons = ["first and last names swapped"] if names_swapped else []
@@ -633,8 +647,23 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
     return _Comparison(first, last, dob, sex, postcode, address, names_swapped, tuple(reasons))
 
 
+def _cannot_reach(query: _Prepared, record: PersonDetails, floor_log_odds: float) -> bool:
+    """True when the DOBs alone rule the record out, whatever its other details: a cheap test
+    that spares scoring the many candidates a name-only key brings in."""
+    dob, _reason = _compare_dob(query.dob, record.dob)
+    return _BEST_WITHOUT_DOB + _DOB_WEIGHTS[dob] < floor_log_odds
+
+
 def _logistic(log_odds: float) -> float:
     return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+def _log_odds_of(probability: float) -> float:
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    return math.log(probability / (1.0 - probability))
 
 
 def band_for(score: float, policy: MatchingPolicy) -> Band | None:
@@ -652,8 +681,9 @@ def _rounded(score: float) -> float:
     return round(min(max(score, 0.0), 1.0), _SCORE_DECIMALS)
 
 
-_AGREEING_NAMES = frozenset(
-    {Agreement.EXACT, Agreement.FORM, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP}
+_CONFIRMING_FIRST_NAMES = frozenset({Agreement.EXACT, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP})
+_AGREEING_SURNAMES = frozenset(
+    {Agreement.EXACT, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP}
 )
 _UNCONFIRMED_REASON = "not certain until first name, surname and DOB all agree"
 
@@ -666,12 +696,14 @@ def _scored(comparison: _Comparison, policy: MatchingPolicy) -> tuple[float, tup
     """The score, kept below `certain` unless both names agree and the DOB is the same.
 
     `certain` lets an officer link without more checks; a missing first name or a DOB a year out is
-    exactly where a twin or sibling slips through, so those stay at most `likely`.
+    exactly where a twin or sibling slips through, so those stay at most `likely`. A nickname form
+    also needs the postcode or address to agree: the nickname list links many distinct names.
     """
     score = _rounded(_logistic(comparison.log_odds))
+    located = Agreement.EXACT in (comparison.postcode, comparison.address)
     confirmed = (
-        comparison.first in _AGREEING_NAMES
-        and comparison.last in _AGREEING_NAMES
+        (comparison.first in _CONFIRMING_FIRST_NAMES or (comparison.first is Agreement.FORM and located))
+        and comparison.last in _AGREEING_SURNAMES
         and comparison.dob is Agreement.EXACT
     )
     ceiling = _just_below(policy.certain)
@@ -732,6 +764,8 @@ def rank_candidates(
     record id, so the order is stable.
     """
     prepared_query = _prepare(query)
+    floor = _log_odds_of(policy.possible - 10**-_SCORE_DECIMALS / 2)
+    records = [record for record in records if not _cannot_reach(prepared_query, record.person, floor)]
     prepared = [_prepare(record.person) for record in records]
     comparisons = [_compare(prepared_query, person) for person in prepared]
     comparisons = _demote_rival_siblings(prepared, comparisons)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -122,15 +122,20 @@ def _rules(ctx: Context):  # noqa: ANN202 - RuleSet
     return load_rules(override if override.exists() else None)
 
 
-def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
-    """Received times of other contacts about the same people, through the officer's confirmed matches."""
+def _confirmed_matches(session: Session, reference: str) -> set[str]:
+    """Candidate ids the officer confirmed for this contact's people (the latest word on each counts)."""
     confirmed = session.exec(
         select(MatchDecision).where(MatchDecision.reference == reference).order_by(col(MatchDecision.decided_at))
     ).all()
     latest: dict[tuple[str, int, str], str] = {}
     for row in confirmed:
         latest[(row.person_role, row.person_index, row.candidate_id)] = row.decision
-    linked = {candidate for (_, _, candidate), decision in latest.items() if decision == "confirmed"}
+    return {candidate for (_, _, candidate), decision in latest.items() if decision == "confirmed"}
+
+
+def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
+    """Received times of other contacts about the same people, through the officer's confirmed matches."""
+    linked = _confirmed_matches(session, reference)
     references = {candidate.split(":")[1] for candidate in linked if candidate.startswith("contact:")}
     # Contacts that confirmed the same case-system person are about the same child too.
     people = {candidate for candidate in linked if not candidate.startswith("contact:")}
@@ -157,6 +162,9 @@ class RecommendationView:
     flags: list[str]
     repeat_reason: str | None
     officer_may_close: bool
+    # The open (or recently closed) case of a confirmed match: who already knows the child.
+    routing_worker: str | None = None
+    routing_reason: str | None = None
 
 
 def recommendation_for(ctx: Context, actor: Actor, reference: str) -> RecommendationView:
@@ -165,7 +173,22 @@ def recommendation_for(ctx: Context, actor: Actor, reference: str) -> Recommenda
         row = _latest_contact(session, reference)
         contact = validate_contact(row.record)
         earlier = _earlier_contact_times(session, reference)
-    return _recommendation(ctx, reference, contact, earlier)
+        people = {candidate for candidate in _confirmed_matches(session, reference)
+                  if not candidate.startswith("contact:")}
+    view = _recommendation(ctx, reference, contact, earlier)
+    proposal = _routing(ctx, people, contact.received_at)
+    if proposal is None:
+        return view
+    return replace(view, routing_worker=proposal.worker, routing_reason=proposal.reason)
+
+
+def _routing(ctx: Context, people: set[str], received_at: datetime):  # noqa: ANN202 - RoutingProposal | None
+    if not people:
+        return None
+    from mash_tui.services.prior_involvement import involvements_of, routing_proposal
+
+    involvements = [found for each in involvements_of(ctx.store, sorted(people)).values() for found in each]
+    return routing_proposal(involvements, received_at, ctx.policy.routing.closed_within_days)
 
 
 def _recommendation(ctx: Context, reference: str, contact: Contact, earlier: list[datetime]) -> RecommendationView:
@@ -385,6 +408,15 @@ def reassign(ctx: Context, actor: Actor, reference: str, to_user: str) -> ItemVi
                   details={"from": previous, "to": to_user})
         uow.mutate("reassign_item.v1", {"id": item.id, "reference": reference, "to": to_user})
     return item_view(ctx, reference)
+
+
+def decision_makers(ctx: Context, actor: Actor) -> list[tuple[str, str]]:
+    """Who an item can be reassigned to: (username, display name) of each active decision maker."""
+    require(ctx, actor, "item.reassign")
+    from mash_tui.services.users import list_users
+
+    return [(user.username, user.display_name) for user in list_users(ctx)
+            if user.role == "decision_maker" and user.active]
 
 
 def _check_rag(rag: str) -> RagLevel:
