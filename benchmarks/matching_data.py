@@ -8,7 +8,8 @@ transposed letters, nicknames, double-barrelled and changed surnames, phonetic s
 names, day and month swapped, DOB a year out, missing details), plus people who are not there:
 strangers, new babies in known households (same surname, address and postcode) and namesakes.
 Of the present people, 10 % are asked about exactly as recorded, 80 % with one corruption and 10 %
-with two; a fifth of all queries are for absent people.
+with two (a stress set, reported apart from the goals); a fifth of all queries are for absent
+people.
 
     python benchmarks/matching_data.py OUT_DIR --persons 1000000 --queries 10000
 

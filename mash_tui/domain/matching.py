@@ -437,7 +437,7 @@ _ADDRESS_WEIGHTS = {
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -0.3,
 }
-_PRIOR = -7.0
+_PRIOR = -6.9
 _SWAPPED_NAMES_PENALTY = -0.5
 _SCORE_DECIMALS = 3
 

@@ -471,6 +471,8 @@ def test_a_running_clock_only_gets_worse_as_time_passes(
     start: datetime, length_seconds: int, first_offset: int, second_offset: int
 ) -> None:
     order = [ClockState.OK, ClockState.NEAR_BREACH, ClockState.BREACHED]
+    # Elapsed-time arithmetic happens in UTC: adding to a London wall time drops `fold`.
+    start = start.astimezone(UTC)
     window = ClockWindow.of(start, start + timedelta(seconds=length_seconds), NEAR)
     earlier, later = sorted([first_offset, second_offset])
     earlier_state = window.state(start + timedelta(seconds=earlier))
