@@ -11,7 +11,7 @@ Of the present people, 10 % are asked about exactly as recorded, 80 % with one c
 with two (a stress set, reported apart from the goals); a fifth of all queries are for absent
 people.
 
-    python benchmarks/matching_data.py OUT_DIR --persons 1000000 --queries 10000
+    python benchmarks/matching_data.py [OUT_DIR] --persons 1000000 --queries 10000
 
 writes OUT_DIR/persons.csv, involvements.csv, queries.csv and labels.csv (query_id, person_id
 (empty when absent), kind).
@@ -24,6 +24,7 @@ import csv
 import random
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -72,7 +73,7 @@ PHONETIC_RULES = (
     ("ou", "ow"),
     ("ey", "y"),
     ("ie", "y"),
-    ("y", "ie"),
+    ("y", "i"),
     ("ai", "ay"),
     ("ee", "ea"),
     ("z", "s"),
@@ -242,7 +243,8 @@ class Generator:
         for old, new in rules:
             at = lower.find(old, 1) if old in lower[1:] else lower.find(old)
             changed = lower[:at] + new + lower[at + len(old) :]
-            if changed != lower:
+            # "ff" to "phf" is no spelling anyone would hear.
+            if changed != lower and "phf" not in changed and "fph" not in changed:
                 return changed.capitalize()
         return None
 
@@ -454,15 +456,26 @@ def generate(out: Path, persons_wanted: int, queries_wanted: int, absent_share: 
     )
 
 
+def default_directory(persons: int, queries: int, seed: int) -> Path:
+    """Where `benchmarks/matching.py` looks for data it did not generate itself."""
+    return Path(tempfile.gettempdir()) / f"mash-matching-{persons}-{queries}-{seed}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?", help="directory to write (default: the benchmark's cache)")
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=10_000)
     parser.add_argument("--absent-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=20261124)
     args = parser.parse_args()
-    generate(args.out, args.persons, args.queries, args.absent_share, args.seed)
+    out = args.out
+    if out is None:
+        out = default_directory(args.persons, args.queries, args.seed)
+        if (out / "labels.csv").exists():
+            print(f"{out} already holds this data set", file=sys.stderr)
+            return
+    generate(out, args.persons, args.queries, args.absent_share, args.seed)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
@@ -15,14 +16,34 @@ from textual.worker import Worker, WorkerState
 
 from mash_tui.clock import Clock, SystemClock
 from mash_tui.domain.roles import ROLE_LABELS, Actor, Role
+from mash_tui.printable import printable
 from mash_tui.screens.login import LoginScreen
+from mash_tui.screens.lock import INPUT_EVENTS, IdleLock
 from mash_tui.screens.palette import ScreenCommands
+from mash_tui.widgets.safe_text import TERMINAL_GUARD, safe_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from textual.filter import LineFilter
+
     from mash_tui.domain.policy import Policy
     from mash_tui.services.context import Context
 
 TICK_SECONDS = 1.0
+# What a locked desk still answers to: leaving, signing out and moving between its own fields.
+ACTIONS_WHILE_LOCKED = frozenset({"quit", "help_quit", "sign_out", "focus_next", "focus_previous"})
+
+
+def _valid_markup(text: str) -> bool:
+    from textual.content import Content
+    from textual.markup import MarkupError
+
+    try:
+        Content.from_markup(text)
+    except MarkupError:
+        return False
+    return True
 
 
 class MashApp(App[None]):
@@ -32,6 +53,8 @@ class MashApp(App[None]):
         "screens/queue.tcss",
         "screens/supervisor.tcss",
         "screens/checks.tcss",
+        "screens/requests.tcss",
+        "screens/security.tcss",
     ]
     TITLE = "MASH Desk"
     ENABLE_COMMAND_PALETTE = True
@@ -60,6 +83,11 @@ class MashApp(App[None]):
         self._ticking = ticking
         self.actor: Actor | None = None
         self.clock_signal: Signal[datetime] = Signal(self, "clock")
+        self.idle_lock = IdleLock(self)
+        # The header's sync slot: every StatusBar shows `sync_text` and hears `sync_signal`.
+        self.sync_text = "local store"
+        self.sync_signal: Signal[str] = Signal(self, "sync")
+        self._sync_loop = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {
@@ -74,6 +102,7 @@ class MashApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self._open_context()
+        self.clock_signal.subscribe(self, self.idle_lock.check)
         self.tick()
         if self._ticking:
             self.set_interval(TICK_SECONDS, self.tick)
@@ -106,6 +135,44 @@ class MashApp(App[None]):
             raise RuntimeError(f"the local store could not be opened: {self._store_error}")
         return self._desk
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Behind every screen's own care: no control character in any text reaches the terminal.
+        return [*super().get_line_filters(), TERMINAL_GUARD]
+
+    def policy_in_force(self) -> Policy | None:
+        return self._desk.policy if self._desk is not None else self._policy
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, INPUT_EVENTS):
+            self.idle_lock.note_input()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.idle_lock.locked and action not in ACTIONS_WHILE_LOCKED:
+            return False
+        return True
+
+    def notify(self, message, *, title="", severity="information", timeout=None, markup=True) -> None:  # noqa: ANN001
+        """Every notification, from every screen: no terminal control characters, and none on a locked desk.
+
+        A `Text` message (the house rule for text people typed) is shown literally: Textual's toast
+        would otherwise feed it to its markup parser and fail.
+        """
+        if isinstance(message, Text):
+            message, markup = safe_text(message, multiline=True).plain, False
+        else:
+            message = printable(message, multiline=True)
+            markup = markup and _valid_markup(message)
+        title = printable(title)
+
+        def show() -> None:
+            super(MashApp, self).notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+        if self.idle_lock.locked:
+            self.idle_lock.hold(show)
+        else:
+            show()
+
     @property
     def ctx(self) -> Context:
         if self._desk is None:
@@ -116,6 +183,41 @@ class MashApp(App[None]):
     def _signed_in(self, message: LoginScreen.Succeeded) -> None:
         self.actor = message.actor
         self.switch_screen(self.home_screen())
+        self._run_sync(message.actor.username)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _run_sync(self, username: str) -> None:
+        """Background sync while someone is signed in, when a shared database is configured."""
+        from mash_tui.services.sync import SyncLoop
+
+        ctx = self.context_when_ready()
+        if not ctx.shared_url:
+            return
+        self._stop_sync()
+        loop = SyncLoop(ctx, username, on_state=self._sync_state_from_thread)
+        self._sync_loop = loop
+        loop.run()
+
+    def _sync_state_from_thread(self, state) -> None:  # noqa: ANN001 - services.sync.SyncState
+        from mash_tui.services.sync import sync_label
+
+        try:
+            self.call_from_thread(self._show_sync, sync_label(state))
+        except RuntimeError:
+            # The app is closing; the loop is being stopped.
+            pass
+
+    def _show_sync(self, label: str) -> None:
+        self.sync_text = label
+        self.sync_signal.publish(label)
+
+    def _stop_sync(self) -> None:
+        loop, self._sync_loop = self._sync_loop, None
+        if loop is not None:
+            loop.stop()
+
+    def on_unmount(self) -> None:
+        self._stop_sync()
 
     def home_screen(self):  # noqa: ANN201 - a Screen for the actor's role
         from mash_tui.screens.home import home_screen_for
@@ -128,14 +230,14 @@ class MashApp(App[None]):
             return "not signed in"
         role = ROLE_LABELS.get(Role(self.actor.role), self.actor.role)
         agency = f", {self.actor.agency}" if self.actor.agency else ""
-        return f"{self.actor.display_name or self.actor.username} ({role}{agency})"
+        return printable(f"{self.actor.display_name or self.actor.username} ({role}{agency})")
 
     def open_screen(self, screen_id: str, **kwargs: object) -> None:
         """Open a top-level screen by its registry id, if the user's role may."""
         from mash_tui.domain.roles import may
         from mash_tui.screens.registry import entry
 
-        if self.actor is None:
+        if self.actor is None or self.idle_lock.locked:
             return
         target = entry(screen_id)
         if not may(self.actor.role, target.permission):
@@ -149,6 +251,11 @@ class MashApp(App[None]):
 
     def action_sign_out(self) -> None:
         self.actor = None
+        self._stop_sync()
+        self.idle_lock.forget()
+        # Every screen of the last user goes, not just the top one: the next person could go back to them.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(LoginScreen())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from mash_tui.errors import UserError
+from mash_tui.printable import JSON_ESCAPES, PrintableStream, printable
 
 EXIT_USAGE = 2
 
@@ -25,6 +27,12 @@ COMMAND_MODULES = (
     "due",
     "rag",
     "persons",
+    "contacts",
+    "clocks",
+    "queue_actions",
+    "audit",
+    "sync",
+    "requests",
 )
 
 
@@ -44,22 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str) -> NoReturn:
-    print(f"mash: error: {message}", file=sys.stderr)
+    # Errors quote what was typed; a name holding an escape sequence must not act on the terminal.
+    print(f"mash: error: {printable(message, multiline=True)}", file=sys.stderr)
     raise SystemExit(EXIT_USAGE)
 
 
 def print_json(value: Any) -> None:
     """One line of UTF-8 JSON; text people typed goes out exactly as typed."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    # JSON escapes C0 itself; C1, DEL, bidirectional controls and line separators go out as \u
+    # escapes too: the same text once decoded, but inert on a terminal and one line to `splitlines`.
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str).translate(JSON_ESCAPES) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.shared:
+        # `--shared URL` is `MASH_SHARED_DB=URL` for this run: every context opened below sees it.
+        os.environ["MASH_SHARED_DB"] = args.shared
     handler = getattr(args, "handler", None)
     if handler is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "app"]) if args.command is None else args
         handler = args.handler
+    stdout = sys.stdout
+    if args.command != "app":
+        sys.stdout = PrintableStream(stdout)  # type: ignore[assignment]
     try:
         result = handler(args)
     except UserError as error:
@@ -67,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mash: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = stdout
     return int(result or 0)
 
 

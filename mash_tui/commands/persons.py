@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mash_tui.cli import print_json
-from mash_tui.commands.common import context_of, store_owner
 from mash_tui.errors import UserError
 
 QUERY_COLUMNS = ("query_id", "first_name", "last_name", "dob", "sex", "address", "postcode")
@@ -99,6 +98,7 @@ def _readable(path: Path) -> Path:
 
 
 def _import_persons(args: argparse.Namespace) -> int:
+    from mash_tui.commands.common import context_of, store_owner
     from mash_tui.services.prior_involvement import import_persons
 
     path = _readable(args.file)
@@ -120,6 +120,7 @@ def _import_persons(args: argparse.Namespace) -> int:
 
 
 def _import_involvements(args: argparse.Namespace) -> int:
+    from mash_tui.commands.common import context_of, store_owner
     from mash_tui.services.prior_involvement import import_involvements
 
     path = _readable(args.file)
@@ -189,32 +190,37 @@ def _read_queries(path: Path) -> list[_Query]:
     """Every query line, checked before anything is searched: a bad file prints nothing."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
+            return _queries_from(csv.reader(handle), path)
     except OSError as error:
         raise UserError(f"{path}: cannot be read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text") from None
     except csv.Error as error:
         raise UserError(f"{path}: not valid CSV: {error}") from None
-    if not rows:
+
+
+def _queries_from(reader, path: Path) -> list[_Query]:  # noqa: ANN001 - a csv reader
+    header_row = next(reader, None)
+    if header_row is None:
         raise UserError(f"{path}: line 1: empty file; the header must name {', '.join(QUERY_COLUMNS)}")
-    header = [name.strip().lower() for name in rows[0]]
+    header = [name.strip().lower() for name in header_row]
     missing = [name for name in QUERY_COLUMNS if name not in header]
     if missing:
         raise UserError(f"{path}: line 1: the header lacks column(s) {', '.join(missing)}")
     positions = {name: header.index(name) for name in QUERY_COLUMNS}
     queries = []
-    # csv.reader hides physical line numbers once read into a list; a quoted newline is rare in a
-    # query file, so rows are numbered as lines.
-    for line, row in enumerate(rows[1:], start=2):
+    next_line = reader.line_num + 1
+    for row in reader:
+        line, next_line = next_line, reader.line_num + 1
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != len(header):
             raise UserError(f"{path}: line {line}: {len(row)} values where the header has {len(header)} columns")
         values = {name: row[position].strip() for name, position in positions.items()}
-        if not values["query_id"]:
+        if not values.pop("query_id"):
             raise UserError(f"{path}: line {line}, column query_id: empty; every query needs an id")
-        queries.append(_Query(values.pop("query_id"), values))
+        # The id goes back exactly as the file has it, spaces and all.
+        queries.append(_Query(row[positions["query_id"]], values))
     return queries
 
 
@@ -248,6 +254,7 @@ def _answer(query: _Query, timed, *, as_json: bool) -> None:  # noqa: ANN001 - T
 
 
 def _lookup(args: argparse.Namespace) -> int:
+    from mash_tui.commands.common import context_of
     from mash_tui.services.prior_involvement import lookup_many
 
     given = {column: value for flag, column, _help in _DETAIL_FLAGS if (value := getattr(args, flag)) is not None}
@@ -280,6 +287,7 @@ def _lookup(args: argparse.Namespace) -> int:
 
 def _audit_lookup(ctx, queries: int, candidates: int, batch: Path | None) -> None:  # noqa: ANN001 - Context
     """One event per run, so reading known people from the command line leaves a trace."""
+    from mash_tui.commands.common import store_owner
     from mash_tui.store.unit_of_work import unit_of_work
 
     with unit_of_work(ctx.store, store_owner(), ctx.clock) as uow:

@@ -122,11 +122,15 @@ def normalise_name(text: str | None) -> str:
     return " ".join(_NOT_LETTER.sub(" ", lowered).split())
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def normalise_postcode(text: str | None) -> str:
     """Upper-case letters and digits only: " dy4 7aa" → "DY47AA". Free text is kept, not checked."""
     if not text:
         return ""
-    return "".join(char for char in text.upper() if char.isalnum())
+    return _NOT_LETTER_OR_DIGIT.sub("", _ascii_letters(text).upper())
 
 
 def postcode_district(compact_postcode: str) -> str:
@@ -177,6 +181,7 @@ def normalise_sex(text: str | None) -> str | None:
         raise ValueError(f"{text!r} is not a sex (F, M, U, female, male or unknown)") from None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_iso_date(text: str) -> date:
     """A `YYYY-MM-DD` date, the exchange format. Raises ValueError for anything else."""
     text = text.strip()
@@ -292,18 +297,20 @@ def _surname_words(last: str) -> tuple[str, ...]:
     return tuple(word for word in last.split() if len(word) >= 2 and word not in _SURNAME_PARTICLES)
 
 
-def _surname_sounds(last: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def _surname_sounds(last: str) -> tuple[str, ...]:
     """A sound per part of a double-barrelled surname, and one for the whole when it has parts."""
     words = _surname_words(last) or tuple(last.split())
-    sounds = {sound_key(word) for word in words}
+    sounds = dict.fromkeys(sound_key(word) for word in words)
     if len(words) > 1:
-        sounds.add(sound_key("".join(words)))
-    return sounds
+        sounds[sound_key("".join(words))] = None
+    return tuple(sounds)
 
 
-def _first_sounds(first: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def _first_sound(first: str) -> str:
     words = first.split()
-    return {sound_key(words[0])} if words else set()
+    return sound_key(words[0]) if words else ""
 
 
 def _paired(kind: str, lefts: Iterable[str], rights: Iterable[str]) -> set[str]:
@@ -313,20 +320,27 @@ def _paired(kind: str, lefts: Iterable[str], rights: Iterable[str]) -> set[str]:
 
 def blocking_keys(person: PersonDetails) -> set[str]:
     """The keys a record is indexed under: about five for a person with every detail."""
-    first_sounds = _first_sounds(normalise_name(person.first_name))
-    last_sounds = _surname_sounds(normalise_name(person.last_name))
-    dobs = (person.dob.isoformat(),) if person.dob else ()
-    postcodes = (compact,) if (compact := normalise_postcode(person.postcode)) else ()
-    keys = (
-        _paired("df", dobs, first_sounds)
-        | _paired("dl", dobs, last_sounds)
-        | _paired("fl", first_sounds, last_sounds)
-        | _paired("pf", postcodes, first_sounds)
-        | _paired("pl", postcodes, last_sounds)
-    )
-    if not first_sounds and not last_sounds:
+    first = _first_sound(normalise_name(person.first_name))
+    lasts = _surname_sounds(normalise_name(person.last_name))
+    dob = person.dob.isoformat() if person.dob else ""
+    postcode = normalise_postcode(person.postcode)
+    # Written out rather than built from pairs: this runs for every row of a million-row import.
+    keys = set()
+    if first:
+        if dob:
+            keys.add(f"df|{dob}|{first}")
+        if postcode:
+            keys.add(f"pf|{postcode}|{first}")
+        for last in lasts:
+            keys.add(f"fl|{first}|{last}")
+    for last in lasts:
+        if dob:
+            keys.add(f"dl|{dob}|{last}")
+        if postcode:
+            keys.add(f"pl|{postcode}|{last}")
+    if not first and not lasts and dob and postcode:
         # A newborn known only by DOB and address.
-        keys |= _paired("dp", dobs, postcodes)
+        keys.add(f"dp|{dob}|{postcode}")
     return keys
 
 
@@ -355,10 +369,10 @@ def query_blocking_keys(query: PersonDetails) -> set[str]:
     first_words = first.split()
     own_first = {sound_key(word) for word in first_words}
     forms = _form_sounds(first_words[0]) if first_words else frozenset()
-    last_sounds = _surname_sounds(last) if last else set()
+    last_sounds = set(_surname_sounds(last))
     # First and last names swapped: the surname said as a first name, and the other way round.
     swapped_first = {sound_key(word) for word in last.split()}
-    swapped_last = _surname_sounds(first) if first else set()
+    swapped_last = set(_surname_sounds(first))
     dobs = [variant.isoformat() for variant in _dob_variants(query.dob)] if query.dob else []
     postcodes = (compact,) if (compact := normalise_postcode(query.postcode)) else ()
 
@@ -377,7 +391,14 @@ def query_blocking_keys(query: PersonDetails) -> set[str]:
 
 
 class Agreement(IntEnum):
-    """How well one detail agrees, strongest first. Missing means one side did not give it."""
+    """How one detail of a query agrees with a record's.
+
+    Per detail: FORM is a nickname or short form of a first name, or a DOB with day and month
+    swapped; PART is one part of a double-barrelled surname, or a first name matching a middle
+    name; SLIP is one keyboard slip in a name, or one digit of a DOB; CLOSE is a DOB a year out,
+    the same postcode district, or the same street with another house number. MISSING means one
+    side did not give the detail, which is evidence neither way.
+    """
 
     EXACT = 0
     FORM = 1
@@ -397,7 +418,7 @@ class Agreement(IntEnum):
 # among a million people.
 _FIRST_WEIGHTS = {
     Agreement.EXACT: 4.0,
-    Agreement.FORM: 1.5,
+    Agreement.FORM: 1.2,
     Agreement.SOUNDS_ALIKE: 2.5,
     Agreement.PART: 2.0,
     Agreement.SLIP: 2.3,
@@ -416,9 +437,9 @@ _LAST_WEIGHTS = {
 }
 _DOB_WEIGHTS = {
     Agreement.EXACT: 4.5,
-    Agreement.FORM: 2.0,  # day and month swapped
-    Agreement.CLOSE: 1.8,  # a year out
-    Agreement.SLIP: 0.5,  # one digit wrong
+    Agreement.FORM: 1.7,  # day and month swapped
+    Agreement.CLOSE: 1.6,  # a year out
+    Agreement.SLIP: 0.3,  # one digit wrong
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -4.5,
 }
@@ -484,10 +505,10 @@ def _compare_first(query: str, record: str, sexes_differ: bool) -> tuple[Agreeme
     if sexes_differ:
         # Oliver and Olivia, Jack and Jacqueline: with a different sex these are two people.
         return Agreement.DIFFERENT, "different first name and sex"
-    if _forms_of_each_other(said, known):
-        return Agreement.FORM, f"{_title(said)} is a form of {_title(known)}"
     if _sounds_alike(said, known):
         return Agreement.SOUNDS_ALIKE, "first name sounds alike"
+    if _forms_of_each_other(said, known):
+        return Agreement.FORM, f"{_title(said)} is a form of {_title(known)}"
     if _typo_apart(said, known):
         if _transposed(said, known):
             return Agreement.SLIP, "first name has two letters swapped"
@@ -722,26 +743,25 @@ _SIBLING_REASON = "another record with this surname and DOB fits the first name 
 _AMBIGUOUS_REASON = "another record fits the details given equally well"
 
 
+_NAME_FITS = frozenset({Agreement.EXACT, Agreement.FORM, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP})
+
+
 def _demote_rival_siblings(prepared: list[_Prepared], comparisons: list[_Comparison]) -> list[_Comparison]:
     """Twins and siblings under one surname and DOB: only the best-fitting first name counts as one.
 
     Jack and Jake are twins; a caller asking about Jack must not be offered Jake as the same child
     because the names sound alike.
     """
-    best_by_household: dict[tuple[str, date], Agreement] = {}
+    best_by_household: dict[tuple[str, date], float] = {}
     for person, comparison in zip(prepared, comparisons, strict=True):
-        if person.last and person.dob and comparison.first is not Agreement.MISSING:
+        if person.last and person.dob and comparison.first in _NAME_FITS:
             household = (person.last, person.dob)
-            best = best_by_household.get(household, Agreement.DIFFERENT)
-            best_by_household[household] = min(best, comparison.first)
+            fit = _FIRST_WEIGHTS[comparison.first]
+            best_by_household[household] = max(best_by_household.get(household, fit), fit)
     demoted = []
     for person, comparison in zip(prepared, comparisons, strict=True):
         best = best_by_household.get((person.last, person.dob)) if person.last and person.dob else None
-        if (
-            best is not None
-            and best < comparison.first < Agreement.MISSING
-            and comparison.first is not Agreement.INITIAL
-        ):
+        if best is not None and comparison.first in _NAME_FITS and _FIRST_WEIGHTS[comparison.first] < best:
             comparison = replace(
                 comparison,
                 first=Agreement.DIFFERENT,

@@ -48,6 +48,7 @@ _OFFICER = frozenset(
         "contact.escalate",
         "queue.view",
         "home.view",
+        "chronology.view",
     }
 )
 _DECISION_MAKER = _OFFICER | {
@@ -59,6 +60,7 @@ _DECISION_MAKER = _OFFICER | {
     "request.manage",
     "item.step_up",
     "discussion.record",
+    "request.view_all",
 }
 _SUPERVISOR = frozenset(
     {
@@ -71,6 +73,8 @@ _SUPERVISOR = frozenset(
         "audit.view",
         "reports.view",
         "conflict.resolve",
+        "chronology.view",
+        "request.view_all",
     }
 )
 _PARTNER = frozenset({"request.view_own", "request.answer", "home.view"})

@@ -22,6 +22,7 @@ class HomeScreen(Screen[None]):
     """An officer's "my work": their drafts and recent contacts, newest first."""
 
     BINDINGS = [
+        Binding("n", "new_contact", "New contact", id="home_new_contact"),
         Binding("r", "reload", "Refresh", id="home_reload"),
     ]
 
@@ -51,6 +52,21 @@ class HomeScreen(Screen[None]):
     def action_reload(self) -> None:
         self._load()
 
+    def on_screen_resume(self) -> None:
+        self._load()
+
+    def action_new_contact(self) -> None:
+        self.app.open_screen("new_contact")
+
+    @on(DataTable.RowSelected, "#my-work")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        # Row keys are made by services.work.my_work: "draft:<id>" or "contact:<reference>".
+        key = event.row_key.value or ""
+        if key.startswith("draft:"):
+            self.app.open_screen("new_contact", draft_id=key.removeprefix("draft:"))
+        elif key.startswith("contact:"):
+            self.app.open_screen("new_contact", reference=key.removeprefix("contact:"))
+
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
     def _load(self) -> None:
         from mash_tui.services.work import my_work
@@ -62,19 +78,22 @@ class HomeScreen(Screen[None]):
     def _show(self, message: Loaded) -> None:
         table = self.query_one("#my-work", DataTable)
         table.clear()
-        table.add_rows(
-            [
-                (
-                    Text(row.reference),
-                    Text(row.state),
-                    Text(row.children),
-                    Text(to_local(row.updated_at).strftime("%d %b %H:%M")),
-                )
-                for row in message.rows
-            ]
-        )
+        for row in message.rows:
+            table.add_row(
+                Text(row.reference),
+                Text(row.state),
+                Text(row.children),
+                Text(to_local(row.updated_at).strftime("%d %b %H:%M")),
+                key=row.key,
+            )
         empty = self.query_one("#home-empty", Static)
-        empty.update(Text("" if message.rows else "Nothing yet: your drafts and contacts will show here."))
+        drafts = [row for row in message.rows if row.key.startswith("draft:")]
+        if drafts:
+            # After a crash the officer comes back here first: their unsent draft is offered at the top.
+            many = f"{len(drafts)} unsent drafts; the newest is" if len(drafts) > 1 else "an unsent draft,"
+            empty.update(Text(f"You have {many} {drafts[0].reference}. Press Enter on it to carry on."))
+        else:
+            empty.update(Text("" if message.rows else "Nothing yet: your drafts and contacts will show here."))
 
 
 class RoleHomeScreen(Screen[None]):
@@ -94,11 +113,21 @@ class RoleHomeScreen(Screen[None]):
 
 def home_screen_for(actor: Actor) -> Screen[None]:
     role = Role(actor.role)
-    if role in (Role.OFFICER, Role.DECISION_MAKER):
+    if role is Role.DECISION_MAKER:
+        from mash_tui.screens.queue import QueueScreen
+
+        return QueueScreen(actor)
+    if role is Role.OFFICER:
         return HomeScreen(actor)
+    if role is Role.SUPERVISOR:
+        from mash_tui.screens.supervisor import SupervisorScreen
+
+        return SupervisorScreen(actor)
+    if role is Role.PARTNER:
+        from mash_tui.screens.partner import PartnerHomeScreen
+
+        return PartnerHomeScreen(actor)
     titles = {
-        Role.SUPERVISOR: "Supervisor",
-        Role.PARTNER: f"Partner agency: {actor.agency or ''}",
         Role.ADMIN: "Administration",
     }
     return RoleHomeScreen(actor, titles[role])

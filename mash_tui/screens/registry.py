@@ -37,6 +37,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "queue.view", "mash_tui.screens.queue:QueueScreen"),
     ScreenEntry("supervisor", "Clocks and breaches", "Every open item's clock, near-breaches and breaches",
                 "clocks.view", "mash_tui.screens.supervisor:SupervisorScreen"),
+    ScreenEntry("partner_requests", "My agency's requests", "Information requests to your agency, most urgent first",
+                "request.view_own", "mash_tui.screens.partner:PartnerHomeScreen"),
+    ScreenEntry("audit", "Audit trail", "Who looked at or changed a child's record, and when",
+                "audit.view", "mash_tui.screens.audit:AuditScreen"),
 )
 
 _BY_ID = {entry.id: entry for entry in SCREENS}

@@ -11,6 +11,13 @@ ACTION_DESCRIPTIONS = {
     "item.decide": "record decisions",
     "item.claim": "claim queue items",
     "user.manage": "manage users",
+    "request.send": "send information requests",
+    "request.manage": "chase or withdraw information requests",
+    "request.view_all": "see an item's information requests",
+    "request.view_own": "see a partner agency's requests",
+    "request.answer": "answer information requests",
+    "discussion.record": "record MASH discussions",
+    "chronology.view": "see an item's chronology",
 }
 
 

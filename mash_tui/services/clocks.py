@@ -46,14 +46,38 @@ def live_clocks(session: Session, item_id: str, *names: str) -> list[ItemClock]:
 
 def meet_clocks(uow: UnitOfWork, item_id: str, *names: str) -> None:
     for clock in live_clocks(uow.session, item_id, *names):
+        _breach_if_overdue(uow, clock)
         clock.met_at = uow.now
         uow.add(clock)
 
 
 def supersede_clocks(uow: UnitOfWork, item_id: str, *names: str) -> None:
     for clock in live_clocks(uow.session, item_id, *names):
+        _breach_if_overdue(uow, clock)
         clock.superseded_at = uow.now
         uow.add(clock)
+
+
+def end_clock(uow: UnitOfWork, clock_id: str, *, met: bool) -> None:
+    """Meet (or supersede) one clock by id: an item runs one request clock per agency asked."""
+    clock = uow.session.get(ItemClock, clock_id)
+    if clock is None or clock.met_at is not None or clock.superseded_at is not None:
+        return
+    _breach_if_overdue(uow, clock)
+    if met:
+        clock.met_at = uow.now
+    else:
+        clock.superseded_at = uow.now
+    uow.add(clock)
+
+
+def _breach_if_overdue(uow: UnitOfWork, clock: ItemClock) -> None:
+    # A clock met or restarted after its due time, before any breach sweep ran, still breached:
+    # without this its breach would never be recorded.
+    if clock.breached_at is None and uow.now > clock.due_at:
+        item = uow.session.get(WorkItem, clock.item_id)
+        assert item is not None
+        _record_breach(uow, clock, item)
 
 
 @dataclass(frozen=True)
@@ -91,17 +115,21 @@ def record_breaches(ctx: Context, actor: Actor) -> list[ClockView]:
                 continue
             item = uow.session.get(WorkItem, clock.item_id)
             assert item is not None
-            clock.breached_at = uow.now
-            uow.add(clock)
-            breach = Breach(clock_id=clock.id, item_id=item.id, reference=item.reference, clock=clock.clock,
-                            due_at=clock.due_at, recorded_at=uow.now)
-            uow.add(breach)
-            uow.audit("clock.breached", "item_clock", clock.id, subject_ref=item.reference,
-                      details={"clock": clock.clock, "due_at": clock.due_at.isoformat()})
-            uow.mutate("record_breach.v1", {"id": breach.id, "clock_id": clock.id, "item_id": item.id,
-                                            "clock": clock.clock, "due_at": clock.due_at.isoformat()})
+            _record_breach(uow, clock, item)
             recorded.append(_view(clock, item.reference))
     return recorded
+
+
+def _record_breach(uow: UnitOfWork, clock: ItemClock, item: WorkItem) -> None:
+    clock.breached_at = uow.now
+    uow.add(clock)
+    breach = Breach(clock_id=clock.id, item_id=item.id, reference=item.reference, clock=clock.clock,
+                    due_at=clock.due_at, recorded_at=uow.now)
+    uow.add(breach)
+    uow.audit("clock.breached", "item_clock", clock.id, subject_ref=item.reference,
+              details={"clock": clock.clock, "due_at": clock.due_at.isoformat()})
+    uow.mutate("record_breach.v1", {"id": breach.id, "clock_id": clock.id, "item_id": item.id,
+                                    "clock": clock.clock, "due_at": clock.due_at.isoformat()})
 
 
 def _view(clock: ItemClock, reference: str) -> ClockView:
@@ -114,9 +142,12 @@ def clocks_of_items(session: Session, item_ids: list[str]) -> dict[str, list[Clo
     result: dict[str, list[ClockView]] = {item_id: [] for item_id in item_ids}
     if not item_ids:
         return result
-    references = dict(session.exec(select(WorkItem.id, WorkItem.reference).where(col(WorkItem.id).in_(item_ids))).all())
     for start in range(0, len(item_ids), 500):
         chunk = item_ids[start:start + 500]
+        # Chunked like the clocks: SQLite refuses statements with too many bound values.
+        references = dict(
+            session.exec(select(WorkItem.id, WorkItem.reference).where(col(WorkItem.id).in_(chunk))).all()
+        )
         rows = session.exec(
             select(ItemClock).where(col(ItemClock.item_id).in_(chunk), col(ItemClock.superseded_at).is_(None))
         ).all()
@@ -134,16 +165,29 @@ def clock_state(ctx: Context, clock: ClockView, now: datetime) -> ClockState:
     return ClockWindow.of(clock.started_at, clock.due_at, ctx.policy.near_breach).state(now, met_at=clock.met_at)
 
 
-def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[dict]:
+# Supervisors (and administrators) watch every clock; decision makers answer for the breaches.
+_BREACH_READERS = ("clocks.view", "item.decide")
+
+
+def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None,
+                  record_new: bool = False) -> list[dict]:
+    """Every recorded breach (met late, still open or superseded), oldest due first; the read is audited.
+
+    With `record_new`, breaches due by now are recorded first, so the answer is up to date.
+    """
+    from mash_tui.domain.roles import may
     from mash_tui.services.authz import require
 
-    require(ctx, actor, "clocks.view")
+    if not any(may(actor.role, action) for action in _BREACH_READERS):
+        require(ctx, actor, "clocks.view")
+    if record_new:
+        record_breaches(ctx, actor)
     with ctx.store.reading() as session:
         query = select(Breach, ItemClock).join(ItemClock, col(ItemClock.id) == Breach.clock_id)
         if since is not None:
             query = query.where(Breach.recorded_at >= since)
-        rows = session.exec(query.order_by(col(Breach.due_at))).all()
-        return [
+        rows = session.exec(query.order_by(col(Breach.due_at), col(Breach.reference), col(Breach.clock))).all()
+        breaches = [
             {
                 "reference": breach.reference,
                 "clock": breach.clock,
@@ -154,3 +198,81 @@ def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None) 
             }
             for breach, clock in rows
         ]
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        uow.audit("breaches.view", "breach", None,
+                  details={"since": since.isoformat() if since else None, "breaches": len(breaches)})
+    return breaches
+
+
+# -- the supervisor pane's poll -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardClock:
+    clock: str
+    label: str
+    started_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BoardItem:
+    """An open item as the supervisor pane shows it, with its running clocks only."""
+
+    id: str
+    reference: str
+    state: str
+    rag: str
+    children: str
+    claimed_by: str | None
+    clocks: tuple[BoardClock, ...]
+
+
+@dataclass(frozen=True)
+class Board:
+    # Changes whenever any item changes (a new item, or a version step), so an unchanged store
+    # answers the pane's poll without reading every row again.
+    fingerprint: tuple[int, int]
+    items: list[BoardItem] | None
+
+
+def clock_board(ctx: Context, actor: Actor, *, known: tuple[int, int] | None = None,
+                audited: bool = False) -> Board:
+    """Every open item with its running clocks, in two lean queries; `items` is None if `known` still holds.
+
+    `audited` records the read: the pane audits when it opens, not on every poll.
+    """
+    from sqlalchemy import func
+
+    from mash_tui.domain.workflow import OPEN_STATES
+    from mash_tui.services.authz import require
+
+    require(ctx, actor, "clocks.view")
+    open_states = [state.value for state in OPEN_STATES]
+    with ctx.store.reading() as session:
+        count, versions = session.exec(select(func.count(), func.coalesce(func.sum(WorkItem.version), 0))).one()
+        fingerprint = (int(count), int(versions))
+        if fingerprint == known:
+            return Board(fingerprint, None)
+        items = session.exec(
+            select(WorkItem.id, WorkItem.reference, WorkItem.state, WorkItem.rag, WorkItem.children,
+                   WorkItem.claimed_by).where(col(WorkItem.state).in_(open_states))
+        ).all()
+        running: dict[str, list[BoardClock]] = {}
+        clock_rows = session.exec(
+            select(ItemClock.item_id, ItemClock.clock, ItemClock.label, ItemClock.started_at, ItemClock.due_at)
+            .join(WorkItem, col(WorkItem.id) == ItemClock.item_id)
+            .where(col(WorkItem.state).in_(open_states), col(ItemClock.met_at).is_(None),
+                   col(ItemClock.superseded_at).is_(None))
+        ).all()
+        for item_id, clock, label, started_at, due_at in clock_rows:
+            running.setdefault(item_id, []).append(
+                BoardClock(clock, label or CLOCK_LABELS.get(clock, clock), started_at, due_at))
+    board = [
+        BoardItem(item_id, reference, state, rag, children, claimed_by, tuple(running.get(item_id, ())))
+        for item_id, reference, state, rag, children, claimed_by in items
+    ]
+    if audited:
+        with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+            uow.audit("clocks.view", "work_item", None, details={"open_items": len(board)})
+    return Board(fingerprint, board)

@@ -17,6 +17,8 @@ class Context:
     store: Store
     policy: Policy
     clock: Clock = field(default_factory=SystemClock)
+    # The shared PostgreSQL database this store syncs with; None works from the local store alone.
+    shared_url: str | None = None
 
     @property
     def home(self) -> Path:
@@ -27,10 +29,17 @@ class Context:
         return WorkingCalendar(self.policy.calendar)
 
 
-def open_context(home: Path, *, clock: Clock | None = None, policy: Policy | None = None) -> Context:
-    """Open (and migrate) the store of `home` with the policy in force there."""
+def open_context(home: Path, *, clock: Clock | None = None, policy: Policy | None = None,
+                 shared_url: str | None = None) -> Context:
+    """Open (and migrate) the store of `home` with the policy in force there.
+
+    The shared database is `shared_url`, else `$MASH_SHARED_DB` (which `mash --shared` sets).
+    """
+    import os
+
     from mash_tui.config import load_policy
     from mash_tui.store.db import open_store
 
     policy = policy or load_policy(home)
-    return Context(store=open_store(home), policy=policy, clock=clock or SystemClock())
+    return Context(store=open_store(home), policy=policy, clock=clock or SystemClock(),
+                   shared_url=shared_url or os.environ.get("MASH_SHARED_DB") or None)

@@ -41,6 +41,7 @@ class DemoSummary:
     involvements: int = 0
     contacts: int = 0
     states: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
 
 
 def _names() -> dict[str, list[str]]:
@@ -278,6 +279,51 @@ def _make_contacts(ctx: Context, rng: random.Random, summary: DemoSummary) -> No
         summary.states[fate] = summary.states.get(fate, 0) + 1
 
 
+def _make_requests(ctx: Context, summary: DemoSummary) -> None:
+    """Requests on the items in information gathering: some answered, some seen, one left to run late."""
+    from mash_tui.services import queue, requests
+
+    deciders = {"dana": Actor("dana", "decision_maker", None, "Dana Decider"),
+                "dev": Actor("dev", "decision_maker", None, "Dev Decider")}
+    police = Actor("pc.police", "partner", "police", "Police desk")
+    health = Actor("nurse.health", "partner", "health", "Health desk")
+    gathering = queue.list_items(ctx, deciders["dana"], states=frozenset({"information_gathering"}))
+    for position, item in enumerate(sorted(gathering, key=lambda view: view.updated_at)):
+        decider = deciders.get(item.claimed_by or "")
+        if decider is None:
+            continue
+        step_clock = FrozenClock(item.updated_at + timedelta(minutes=5))
+        step_ctx = Context(store=ctx.store, policy=ctx.policy, clock=step_clock)
+        sent = requests.send_requests(step_ctx, decider, item.reference, {
+            "police": "Any call-outs to the family's address, or markers on the adults?",
+            "health": None,
+            "education": "Attendance and presentation this term?",
+        })
+        summary.requests += len(sent)
+        by_agency = {view.agency: view for view in sent}
+        step_clock.advance(timedelta(minutes=40))
+        requests.open_request(step_ctx, police, by_agency["police"].request_ref)
+        step_clock.advance(timedelta(minutes=50))
+        people = by_agency["police"].people
+        findings = [{"person": person.key, "known": person.role == "adult",
+                     "summary": "One call-out for a verbal argument in the spring; no arrests" if person.role == "adult"
+                     else None,
+                     "current_risks": "None known now" if person.role == "adult" else None,
+                     "agency_contact": "DC Morgan, Public Protection Unit" if person.role == "adult" else None}
+                    for person in people]
+        requests.answer_request(step_ctx, police, by_agency["police"].request_ref, findings=findings,
+                                free_text="No markers on the address.")
+        step_clock.advance(timedelta(hours=1))
+        requests.open_request(step_ctx, health, by_agency["health"].request_ref)
+        if position == 0:
+            # The older item's education request is left unanswered: it runs past its due time.
+            continue
+        step_clock.advance(timedelta(minutes=30))
+        requests.answer_request(step_ctx, health, by_agency["health"].request_ref,
+                                findings=[{"person": person.key, "known": False} for person in people],
+                                free_text="Not known to the health visiting or school nursing teams.")
+
+
 def build_demo_store(ctx: Context, loader: Actor, *, persons: int = 2400, seed: int = 2026) -> DemoSummary:
     from mash_tui.services.prior_involvement import import_involvements, import_persons
     from mash_tui.services.users import add_user
@@ -293,4 +339,5 @@ def build_demo_store(ctx: Context, loader: Actor, *, persons: int = 2400, seed: 
         summary.persons = import_persons(ctx.store, persons_path, loader, ctx.clock).rows
         summary.involvements = import_involvements(ctx.store, involvements_path, loader, ctx.clock).rows
     _make_contacts(ctx, rng, summary)
+    _make_requests(ctx, summary)
     return summary

@@ -345,6 +345,16 @@ def _claim(uow: UnitOfWork, item: WorkItem) -> None:
     uow.mutate("claim_item.v1", {"id": item.id, "reference": item.reference, "seen_version": item.version - 1})
 
 
+def _claim_accepted(ctx: Context, uow: UnitOfWork, item: WorkItem) -> None:
+    """With a shared database a claim made here is only requested until the server accepts it."""
+    if not ctx.shared_url:
+        return
+    from mash_tui.services.sync import claim_requested
+
+    if claim_requested(uow.session, item.id):
+        raise ItemRefused(f"{item.reference}: your claim is requested, not yet accepted; decide once it is")
+
+
 def _urgency_key(item: WorkItem, due: dict[str, datetime]) -> tuple:
     rag_rank = RagLevel(item.rag).rank
     return (-rag_rank, due.get(item.id) or datetime.max.replace(tzinfo=item.created_at.tzinfo), item.created_at)
@@ -475,6 +485,7 @@ def decide(ctx: Context, actor: Actor, reference: str, *, rag: str, outcome: str
         item = _item(uow.session, reference)
         new_state = _transition(item, ItemAction.DECIDE, outcome)
         _held_by_actor(item, actor)
+        _claim_accepted(ctx, uow, item)
         if item.contact_id is None:
             raise ItemRefused(f"{reference}: the contact is still being captured; decide once it is submitted")
         _rerate(uow, ctx, item, level, reason, "override")
@@ -543,6 +554,21 @@ def queue(ctx: Context, actor: Actor) -> list[ItemView]:
     """The escalation queue: items waiting for or held by a decision maker."""
     return list_items(ctx, actor, states=frozenset({ItemState.ESCALATED, ItemState.CLAIMED,
                                                     ItemState.INFORMATION_GATHERING}))
+
+
+def open_items_now(ctx: Context, actor: Actor) -> list[ItemView]:
+    """`mash queue`: every open item with its clocks, after recording the breaches due by now.
+
+    The read is audited: it shows children's names.
+    """
+    from mash_tui.services.clocks import record_breaches
+
+    require(ctx, actor, "queue.view")
+    record_breaches(ctx, actor)
+    items = list_items(ctx, actor)
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        uow.audit("queue.view", "work_item", None, details={"open_items": len(items)})
+    return items
 
 
 def item_history(ctx: Context, actor: Actor, reference: str) -> list[dict[str, Any]]:

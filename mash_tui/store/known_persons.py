@@ -26,12 +26,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
+from multiprocessing.connection import Connection
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +68,7 @@ CONTACT_ROLES = ("child", "adult")
 DEFAULT_MAX_FIELD_CHARS = 20_000
 
 _BATCH_ROWS = 20_000
+_SECOND_PROCESS_FROM_BYTES = 16 * 1024 * 1024
 _IMPORT_CACHE_KIB = 256 * 1024
 _ProgressCallback = Callable[[int, int], None]
 
@@ -73,13 +77,13 @@ class ReferenceDataError(UserError):
     """A reference-data file that cannot be loaded; nothing of it was stored."""
 
 
-def key_number(key: str) -> int:
-    """A blocking key as a signed 32-bit integer: four bytes in SQLite instead of twenty."""
-    return zlib.crc32(key.encode()) - 0x8000_0000
+_KEY_OFFSET = 0x8000_0000
 
 
 def _key_numbers(keys: Iterable[str]) -> list[int]:
-    return [key_number(key) for key in keys]
+    """Blocking keys as signed 32-bit integers: four bytes each in SQLite instead of twenty."""
+    crc32 = zlib.crc32
+    return [crc32(key.encode()) - _KEY_OFFSET for key in keys]
 
 
 # --- reading CSV ------------------------------------------------------------------------------
@@ -104,7 +108,16 @@ class _CountingStream(io.RawIOBase):
 @dataclass(frozen=True, slots=True)
 class _Row:
     line: int
-    values: dict[str, str]
+    values: list[str]
+    """In the order of the columns asked for."""
+
+
+@dataclass
+class _ReadPosition:
+    """How far through its file a reader is, for a progress bar."""
+
+    bytes_read: int = 0
+    total: int = 0
 
 
 def _read_rows(
@@ -112,7 +125,7 @@ def _read_rows(
     columns: Sequence[str],
     *,
     max_field_chars: int,
-    on_progress: _ProgressCallback | None,
+    position: _ReadPosition,
 ) -> Iterator[_Row]:
     """Rows of a CSV whose header names every one of `columns`, in any order; extra columns are
     ignored. Values are stripped of surrounding spaces. Blank lines are skipped."""
@@ -122,7 +135,7 @@ def _read_rows(
     except OSError as error:
         raise ReferenceDataError(f"{label}: cannot be read: {error.strerror}") from None
     try:
-        total = path.stat().st_size
+        position.total = path.stat().st_size
         counter = _CountingStream(raw)
         text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
@@ -133,42 +146,38 @@ def _read_rows(
                 raise ReferenceDataError(f"{label}: line 1: empty file; the header must name {', '.join(columns)}")
             names = [name.strip().lower() for name in header]
             positions: dict[str, int] = {}
-            for position, name in enumerate(names):
+            for place, name in enumerate(names):
                 if name in columns:
                     if name in positions:
                         raise ReferenceDataError(f"{label}: line 1, column {name}: named twice in the header")
-                    positions[name] = position
+                    positions[name] = place
             missing = [name for name in columns if name not in positions]
             if missing:
                 raise ReferenceDataError(f"{label}: line 1: the header lacks column(s) {', '.join(missing)}")
             width = len(header)
-            wanted = [(name, positions[name]) for name in columns]
+            wanted = itemgetter(*(positions[name] for name in columns))
             next_line = reader.line_num + 1
-            rows_read = 0
             for record in reader:
                 line, next_line = next_line, reader.line_num + 1
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue
                 if len(record) != width:
+                    if not record or (len(record) == 1 and not record[0].strip()):
+                        continue
                     raise ReferenceDataError(
                         f"{label}: line {line}: {len(record)} values where the header has {width} columns"
                     )
-                values = {name: record[position].strip() for name, position in wanted}
-                for name, value in values.items():
-                    if len(value) > max_field_chars:
-                        raise ReferenceDataError(
-                            f"{label}: line {line}, column {name}: longer than {max_field_chars} characters"
-                        )
+                values = list(map(str.strip, wanted(record)))
+                if max(map(len, values)) > max_field_chars:
+                    column = next(name for name, value in zip(columns, values) if len(value) > max_field_chars)
+                    raise ReferenceDataError(
+                        f"{label}: line {line}, column {column}: longer than {max_field_chars} characters"
+                    )
+                position.bytes_read = counter.bytes_read
                 yield _Row(line, values)
-                rows_read += 1
-                if on_progress is not None and rows_read % _BATCH_ROWS == 0:
-                    on_progress(counter.bytes_read, total)
         except UnicodeDecodeError:
             raise ReferenceDataError(f"{label}: line {next_line}: not UTF-8 text") from None
         except csv.Error as error:
             raise ReferenceDataError(f"{label}: line {reader.line_num}: {error}") from None
-        if on_progress is not None:
-            on_progress(total, total)
+        position.bytes_read = position.total
     finally:
         raw.close()
 
@@ -177,12 +186,7 @@ def _problem(path: Path, row: _Row, column: str, problem: str) -> ReferenceDataE
     return ReferenceDataError(f"{path}: line {row.line}, column {column}: {problem}")
 
 
-def _optional(value: str) -> str | None:
-    return value or None
-
-
-def _date_or_none(path: Path, row: _Row, column: str) -> date | None:
-    value = row.values[column]
+def _date_or_none(path: Path, row: _Row, column: str, value: str) -> date | None:
     if not value:
         return None
     try:
@@ -203,46 +207,39 @@ class PersonImport:
 
 @dataclass(frozen=True, slots=True)
 class _PersonRow:
-    person_id: str
     person: PersonDetails
+    stored: tuple[str | None, ...]
+    """The `known_person` columns after `id`, as written."""
 
-    def as_values(self) -> tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]:
-        person = self.person
-        return (
-            self.person_id,
-            person.first_name,
-            person.last_name,
-            person.dob.isoformat() if person.dob else None,
-            person.sex,
-            person.address,
-            person.postcode,
-        )
+    @property
+    def person_id(self) -> str:
+        return self.stored[0]  # type: ignore[return-value]
 
 
 def _person_rows(rows: Iterable[_Row], path: Path) -> Iterator[_PersonRow]:
     first_line_of: dict[str, int] = {}
     for row in rows:
-        values = row.values
-        person_id = values["person_id"]
+        person_id, first_name, last_name, dob, sex, address, postcode = row.values
         if not person_id:
             raise _problem(path, row, "person_id", "empty; every person needs the case system's id")
         earlier = first_line_of.setdefault(person_id, row.line)
         if earlier != row.line:
             raise _problem(path, row, "person_id", f"{person_id!r} is also on line {earlier}")
         try:
-            sex = normalise_sex(values["sex"])
+            sex_code = normalise_sex(sex) if sex else None
         except ValueError as error:
             raise _problem(path, row, "sex", str(error)) from None
+        person = PersonDetails(
+            first_name=first_name or None,
+            last_name=last_name or None,
+            dob=_date_or_none(path, row, "dob", dob),
+            sex=sex_code,
+            address=address or None,
+            postcode=postcode or None,
+        )
         yield _PersonRow(
-            person_id,
-            PersonDetails(
-                first_name=_optional(values["first_name"]),
-                last_name=_optional(values["last_name"]),
-                dob=_date_or_none(path, row, "dob"),
-                sex=sex,
-                address=_optional(values["address"]),
-                postcode=_optional(values["postcode"]),
-            ),
+            person,
+            (person_id, person.first_name, person.last_name, dob or None, sex_code, person.address, person.postcode),
         )
 
 
@@ -297,6 +294,61 @@ def _index_staged_keys(connection: sqlite3.Connection, source: int) -> None:
     connection.execute("DROP TABLE temp.staged_key")
 
 
+_ParsedPersons = tuple[list[tuple[tuple[str | None, ...], list[int]]], int, int]
+"""A batch of checked persons (their `known_person` values and key numbers), and how far through
+the file it reaches (bytes read, file size)."""
+
+
+def _parsed_person_batches(path: Path, max_field_chars: int) -> Iterator[_ParsedPersons]:
+    position = _ReadPosition()
+    rows = _person_rows(_read_rows(path, PERSON_COLUMNS, max_field_chars=max_field_chars, position=position), path)
+    for batch in _batches(rows, _BATCH_ROWS):
+        parsed = [(row.stored, _key_numbers(blocking_keys(row.person))) for row in batch]
+        yield parsed, position.bytes_read, position.total
+
+
+def _send_parsed_persons(path: str, max_field_chars: int, sender: Connection) -> None:
+    """Runs in a second process: reads, checks and computes keys while the first one writes."""
+    try:
+        for parsed in _parsed_person_batches(Path(path), max_field_chars):
+            sender.send(("batch", parsed))
+        sender.send(("done", None))
+    except ReferenceDataError as error:
+        sender.send(("refused", str(error)))
+    except Exception as error:  # noqa: BLE001 - handed to the writing process, which raises it
+        sender.send(("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        sender.close()
+
+
+def _parsed_in_second_process(path: Path, max_field_chars: int) -> Iterator[_ParsedPersons]:
+    # Spawned, not forked: the writing process holds an open transaction.
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    reader = context.Process(target=_send_parsed_persons, args=(str(path), max_field_chars, sender), daemon=True)
+    reader.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:
+                raise RuntimeError(f"{path}: the process reading the file stopped unexpectedly") from None
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                return
+            elif kind == "refused":
+                raise ReferenceDataError(payload)
+            else:
+                raise RuntimeError(f"{path}: reading the file failed: {payload}")
+    finally:
+        receiver.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
+
+
 def load_persons(
     connection: sqlite3.Connection,
     path: Path,
@@ -306,49 +358,55 @@ def load_persons(
 ) -> PersonImport:
     """Check and load a persons CSV on `connection`, which must be inside a write transaction.
 
-    Raises ReferenceDataError at the first bad row; the caller rolls the transaction back.
+    A large file is read and checked in a second process while this one writes: on two cores that
+    takes the CSV parsing and key computation (most of the work) off the writer. Raises
+    ReferenceDataError at the first bad row; the caller rolls the transaction back.
     """
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ReferenceDataError(f"{path}: cannot be read: {error.strerror}") from None
+    if size >= _SECOND_PROCESS_FROM_BYTES:
+        batches = _parsed_in_second_process(path, max_field_chars)
+    else:
+        batches = _parsed_person_batches(path, max_field_chars)
     settings = _BulkSettings.widen(connection)
     try:
-        return _load_persons(connection, path, max_field_chars, on_progress)
+        return _write_persons(connection, batches, on_progress)
     finally:
         settings.restore()
 
 
-def _load_persons(
+def _write_persons(
     connection: sqlite3.Connection,
-    path: Path,
-    max_field_chars: int,
+    batches: Iterator[_ParsedPersons],
     on_progress: _ProgressCallback | None,
 ) -> PersonImport:
     case_system = _SOURCE_CODES[SOURCE_CASE_SYSTEM]
     store_was_empty = connection.execute("SELECT NOT EXISTS (SELECT 1 FROM known_person)").fetchone()[0]
     next_id = connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM known_person").fetchone()[0]
     _stage_keys(connection)
-    rows = _person_rows(
-        _read_rows(path, PERSON_COLUMNS, max_field_chars=max_field_chars, on_progress=on_progress), path
-    )
     added = replaced = total = 0
-    for batch in _batches(rows, _BATCH_ROWS):
-        total += len(batch)
+    for parsed, bytes_read, file_size in batches:
+        total += len(parsed)
         existing: dict[str, tuple[int, PersonDetails]] = {}
         if not store_was_empty:
-            existing = _existing_persons(connection, [row.person_id for row in batch])
+            existing = _existing_persons(connection, [stored[0] for stored, _keys in parsed])
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         staged: list[tuple[int, int]] = []
         stale: list[tuple[int, int, int]] = []
-        for row in batch:
-            known = existing.get(row.person_id)
+        for stored, keys in parsed:
+            known = existing.get(stored[0])  # type: ignore[arg-type]
             if known is None:
                 record = next_id
                 next_id += 1
-                inserts.append((record, *row.as_values()))
+                inserts.append((record, *stored))
             else:
                 record, old = known
                 stale.extend((key, case_system, record) for key in _key_numbers(blocking_keys(old)))
-                updates.append((*row.as_values()[1:], record))
-            staged.extend((key, record) for key in _key_numbers(blocking_keys(row.person)))
+                updates.append((*stored[1:], record))
+            staged.extend([(key, record) for key in keys])
         if stale:
             connection.executemany("DELETE FROM match_key WHERE key = ? AND source = ? AND record = ?", stale)
         if updates:
@@ -365,6 +423,8 @@ def _load_persons(
         connection.executemany("INSERT INTO temp.staged_key (key, record) VALUES (?, ?)", staged)
         added += len(inserts)
         replaced += len(updates)
+        if on_progress is not None:
+            on_progress(bytes_read, file_size)
     _index_staged_keys(connection, case_system)
     return PersonImport(rows=total, added=added, replaced=replaced)
 
@@ -389,29 +449,26 @@ class InvolvementImport:
 
 def _involvement_rows(rows: Iterable[_Row], path: Path) -> Iterator[tuple[_Row, Involvement]]:
     for row in rows:
-        values = row.values
-        person_id = values["person_id"]
+        person_id, service, status, start_date, end_date, worker, team, phone = row.values
         if not person_id:
             raise _problem(path, row, "person_id", "empty; every involvement needs the person's id")
-        service = values["service"].lower()
-        if service not in SERVICES:
-            raise _problem(path, row, "service", f"{values['service']!r} is not one of {', '.join(SERVICES)}")
-        status = values["status"].lower()
-        if status not in STATUSES:
-            raise _problem(path, row, "status", f"{values['status']!r} is not one of {', '.join(STATUSES)}")
-        start = _date_or_none(path, row, "start_date")
-        end = _date_or_none(path, row, "end_date")
+        if service.lower() not in SERVICES:
+            raise _problem(path, row, "service", f"{service!r} is not one of {', '.join(SERVICES)}")
+        if status.lower() not in STATUSES:
+            raise _problem(path, row, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
+        start = _date_or_none(path, row, "start_date", start_date)
+        end = _date_or_none(path, row, "end_date", end_date)
         if start and end and end < start:
             raise _problem(path, row, "end_date", f"{end.isoformat()} is before start_date {start.isoformat()}")
         yield row, Involvement(
             person_id=person_id,
-            service=service,
-            status=status,
+            service=service.lower(),
+            status=status.lower(),
             start_date=start,
             end_date=end,
-            allocated_worker=_optional(values["allocated_worker"]),
-            team=_optional(values["team"]),
-            phone=_optional(values["phone"]),
+            allocated_worker=worker or None,
+            team=team or None,
+            phone=phone or None,
         )
 
 
@@ -429,8 +486,9 @@ def load_involvements(
     """
     settings = _BulkSettings.widen(connection)
     try:
+        position = _ReadPosition()
         rows = _involvement_rows(
-            _read_rows(path, INVOLVEMENT_COLUMNS, max_field_chars=max_field_chars, on_progress=on_progress), path
+            _read_rows(path, INVOLVEMENT_COLUMNS, max_field_chars=max_field_chars, position=position), path
         )
         seen: set[str] = set()
         total = 0
@@ -466,6 +524,8 @@ def load_involvements(
                     for _row, item in batch
                 ],
             )
+            if on_progress is not None:
+                on_progress(position.bytes_read, position.total)
         return InvolvementImport(rows=total, persons=len(seen))
     finally:
         settings.restore()

@@ -6,12 +6,12 @@ Either all of it reaches the disk or none of it does; a crash in between leaves 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from mash_tui.clock import Clock
@@ -44,10 +44,44 @@ class UnitOfWork:
         self.now = now
         self.events: list[AuditEvent] = []
         self.mutations: list[OutboxMutation] = []
+        # What the shared database needs to replay this unit: each row written, and for a row
+        # read from the store the version it had when read (its base for conflict detection).
+        self._written: dict[int, Any] = {}
+        self._read_versions: dict[tuple[str, str], int] = {}
+        event.listen(session, "loaded_as_persistent", self._remember_read_version)
+
+    def _remember_read_version(self, _session: Session, row: Any) -> None:
+        version = getattr(row, "version", None)
+        if isinstance(version, int) and hasattr(row, "__tablename__"):
+            self._read_versions.setdefault((row.__tablename__, str(getattr(row, "id", ""))), version)
 
     def add(self, *rows: Any) -> None:
         for row in rows:
             self.session.add(row)
+            self._written.setdefault(id(row), row)
+
+    def attach_row_images(self) -> None:
+        """Give the unit's last mutation the image of every row written; called just before commit."""
+        if not self.mutations:
+            return
+        from mash_tui.store.sync_rows import audit_image, kind_of, row_image
+
+        self.session.flush()
+        images = [
+            row_image(row, self._read_versions.get((kind_of(row), str(row.id))))
+            for row in self._written.values()
+            if hasattr(row, "id")
+        ]
+        last = self.mutations[-1]
+        last.payload = {
+            **last.payload,
+            "actor": self.actor.username,
+            "role": self.actor.role,
+            "rows": images,
+            "audit": [audit_image(audit_event) for audit_event in self.events],
+        }
+        self.session.add(last)
+        self.session.flush()
 
     def audit(
         self,
@@ -121,7 +155,17 @@ class UnitOfWork:
 @contextmanager
 def unit_of_work(store: Store, actor: Actor, clock: Clock) -> Iterator[UnitOfWork]:
     with store.writing() as session:
-        yield UnitOfWork(session, actor, clock.now())
+        uow = UnitOfWork(session, actor, clock.now())
+        yield uow
+        uow.attach_row_images()
+    if uow.mutations:
+        for listener in list(mutation_listeners):
+            listener(store)
+
+
+# Called with the store after each committed unit that queued a mutation: the app's sync worker
+# listens here to push at once instead of at its next poll.
+mutation_listeners: list[Callable[[Store], None]] = []
 
 
 def pending_mutations(session: Session) -> int:

@@ -58,7 +58,7 @@ class ClockCountdown(Static):
             self.set_class(_STATE_CLASSES.get(state) == known, known)
         due = to_local(self.window.due).strftime("%a %d %b %H:%M")
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{time_left_words(self.window, now, self.met_at):>15}", style="bold")
+        line.append(f"{time_left_words(self.window, now, self.met_at):>14}", style="bold")
         line.append(f"  due {due}  ")
         line.append(self.label)
         self.update(line)

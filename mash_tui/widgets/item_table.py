@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from mash_tui.services.queue import ItemView
 
 
+# Shorter words where the full label would not fit the state column.
+QUEUE_STATE_WORDS = {ItemState.INFORMATION_GATHERING: "gathering"}
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """What one row shows, apart from the time left, which changes every second."""
@@ -42,7 +46,7 @@ def queue_row(item: ItemView, near_breach: NearBreachPolicy) -> QueueRow:
     urgent = min(live, key=lambda clock: clock.due_at, default=None)
     window = ClockWindow.of(urgent.started_at, urgent.due_at, near_breach) if urgent else None
     try:
-        state = STATE_LABELS[ItemState(item.state)]
+        state = QUEUE_STATE_WORDS.get(ItemState(item.state)) or STATE_LABELS[ItemState(item.state)]
     except ValueError:
         state = item.state
     return QueueRow(
@@ -57,13 +61,14 @@ def queue_row(item: ItemView, near_breach: NearBreachPolicy) -> QueueRow:
 
 
 class ItemTable(DataTable[Text]):
+    # Fixed widths that fit 80 columns: the table never re-measures itself as rows come and go.
     COLUMNS = (
-        ("RAG", "rag", None),
+        ("RAG", "rag", 7),
         ("Time left", "time_left", 14),
-        ("Reference", "reference", None),
-        ("Child", "children", 18),
-        ("Held by", "holder", 10),
-        ("State", "state", None),
+        ("Reference", "reference", 12),
+        ("Child", "children", 14),
+        ("Held by", "holder", 8),
+        ("State", "state", 12),
     )
 
     def __init__(self, **kwargs: object) -> None:

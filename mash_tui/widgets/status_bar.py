@@ -25,6 +25,13 @@ class StatusBar(Widget):
         self.user_label = app.user_label()
         self.now = app.clock.now()
         app.clock_signal.subscribe(self, self._on_tick)
+        sync_signal = getattr(app, "sync_signal", None)
+        if sync_signal is not None:
+            self.sync_state = app.sync_text
+            sync_signal.subscribe(self, self._on_sync)
+
+    def _on_sync(self, label: str) -> None:
+        self.sync_state = label
 
     def _on_tick(self, now: datetime) -> None:
         self.now = now

@@ -121,7 +121,9 @@ def test_a_first_release_store_upgrades_with_its_data_intact(first_release_store
 
     # The old rows are live data: the next unit of work carries their counter and their chain on.
     with unit_of_work(first_release_store, Actor("os:tester", "system"), clock) as uow:
-        user = AppUser(username="dan", display_name="Dan", role="decision_maker", password_hash="x", created_at=uow.now)
+        user = AppUser(
+            username="dan", display_name="Dan", role="decision_maker", password_hash="x", created_at=uow.now
+        )
         uow.add(user)
         event = uow.audit("user.add", "app_user", user.id)
         mutation = uow.mutate("add_user.v1", {"username": "dan"})
@@ -135,7 +137,9 @@ def _schema_and_data(store: Store) -> tuple:
     connection = store.raw_connection()
     try:
         schema_version = connection.execute("PRAGMA schema_version").fetchone()[0]
-        schema = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        schema = connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
         data = {table: _rows(connection, table) for table in sorted(_tables(connection))}
         return schema_version, schema, data
     finally:
@@ -181,7 +185,9 @@ def test_the_home_is_private_and_so_are_its_files(tmp_path: Path, clock) -> None
         store = open_store(home)
         try:
             with unit_of_work(store, Actor("os:tester", "system"), clock) as uow:
-                user = AppUser(username="olivia", display_name="O", role="officer", password_hash="x", created_at=uow.now)
+                user = AppUser(
+                    username="olivia", display_name="O", role="officer", password_hash="x", created_at=uow.now
+                )
                 uow.add(user)
                 uow.audit("user.add", "app_user", user.id)
                 uow.mutate("add_user.v1", {"username": "olivia"})

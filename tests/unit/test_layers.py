@@ -51,7 +51,14 @@ RULES = (
     Rule(
         "store and services stay under the interface",
         applies_to=("mash_tui.store", "mash_tui.services"),
-        forbidden=("textual", "mash_tui.screens", "mash_tui.widgets", "mash_tui.app", "mash_tui.cli", "mash_tui.commands"),
+        forbidden=(
+            "textual",
+            "mash_tui.screens",
+            "mash_tui.widgets",
+            "mash_tui.app",
+            "mash_tui.cli",
+            "mash_tui.commands",
+        ),
     ),
     Rule(
         "the store stays under the services",
@@ -194,6 +201,21 @@ def test_the_app_and_its_screens_load_no_database_code_at_start() -> None:
     loaded = _modules_loaded_by("\n".join(f"import {module}" for module in ui))
     leaked = sorted(module for module in loaded if module.split(".")[0] in DATABASE)
     assert not leaked, f"importing the app and its screens loads {leaked[:10]}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "mash_tui/commands/common.py (config, services.context) and mash_tui/commands/demo.py "
+        "(store.db) import the store at module level, and `mash` builds every command's parser "
+        "before the app starts; remove this mark once they import it inside their handlers"
+    ),
+)
+def test_the_command_line_reaches_the_app_without_database_code() -> None:
+    """`mash` with no command opens the app: the store opens in a worker, after the first frame."""
+    loaded = _modules_loaded_by("import mash_tui.cli\nmash_tui.cli.build_parser()\nimport mash_tui.app")
+    leaked = sorted({module.split(".")[0] for module in loaded} & {*DATABASE, "pydantic"})
+    assert not leaked, f"`mash` loads {leaked} before its first frame"
 
 
 # The checker itself: a layering test that can never fail proves nothing.

@@ -1,0 +1,112 @@
+"""`mash audit show` (who did what, who looked at what) and `mash audit verify` (is the trail intact).
+
+`show` acts as a signed-in supervisor or administrator and is itself audited. `verify` is for
+whoever owns the store's files: it only reads, exits 0 when the chain is intact and 1 with the
+first broken link when it is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mash_tui.cli import print_json
+from mash_tui.commands.common import acting_user, add_acting_argument, context_of, home_of
+from mash_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from mash_tui.services.audit import AuditEntry
+
+EXIT_BROKEN = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    audit = subparsers.add_parser("audit", help="read and verify the audit trail")
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    show = actions.add_parser(
+        "show",
+        help="audit events: who did or looked at what, and when",
+        description="Audit events matching every filter given, oldest first. Reading the trail is "
+        "itself recorded in it.",
+    )
+    show.add_argument("--user", metavar="U", help="only events by this user name")
+    show.add_argument("--subject", metavar="REF", help="only events about this reference (contact, item) or row id")
+    show.add_argument("--since", metavar="ISO", help="only events at or after this time (ISO 8601 with offset)")
+    show.add_argument("--limit", type=int, default=None, metavar="N", help="only the latest N events")
+    show.add_argument("--json", action="store_true", help="one JSON line per event")
+    add_acting_argument(show)
+    show.set_defaults(handler=run_show)
+
+    verify = actions.add_parser(
+        "verify",
+        help="check the audit trail's hash chain (store owner)",
+        description="Walk the hash chain of the local audit trail in order and report the first broken "
+        "link: an edited, deleted or reordered event. Exit 0 when intact, 1 when broken.",
+    )
+    verify.add_argument("--json", action="store_true", help="the result as one JSON object")
+    verify.set_defaults(handler=run_verify)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from mash_tui.services.audit import show_audit
+
+    since = _parse_since(args.since) if args.since else None
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit: give a whole number of 1 or more")
+    ctx = context_of(args)
+    actor = acting_user(args, ctx)
+    entries = show_audit(ctx, actor, user=args.user, subject=args.subject, since=since, limit=args.limit)
+    for entry in entries:
+        if args.json:
+            print_json(entry.as_json())
+        else:
+            print(_line(entry))
+    if not args.json and not entries:
+        print("no audit events match")
+    return 0
+
+
+def _parse_since(text: str) -> datetime:
+    try:
+        since = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--since {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00:00+00:00)") from None
+    if since.utcoffset() is None:
+        raise UserError(f"--since {text!r} has no UTC offset; add one, such as +00:00 or Z")
+    return since
+
+
+def _line(entry: AuditEntry) -> str:
+    from mash_tui.clock import to_local
+    from mash_tui.printable import printable
+
+    when = to_local(entry.occurred_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+    subject = entry.subject_ref or entry.entity_id or "-"
+    details = ", ".join(f"{key}={value}" for key, value in entry.details.items())
+    return printable(
+        f"{entry.seq:>8}  {when}  {entry.actor:<16} {entry.role:<15} {entry.action:<24} {subject}"
+        + (f"  {details}" if details else "")
+    )
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from mash_tui.services.audit import AuditStoreUnreadable, verify_audit_file
+    from mash_tui.store.db import STORE_FILENAME
+
+    try:
+        result = verify_audit_file(home_of(args) / STORE_FILENAME)
+    except AuditStoreUnreadable as error:
+        raise UserError(str(error)) from None
+    if args.json:
+        print_json(result.as_json())
+    elif result.ok:
+        print(f"audit trail intact: {result.events} events, head hash {result.head_hash} "
+              f"({result.elapsed_seconds:.2f} s)")
+    else:
+        from mash_tui.printable import printable
+
+        print(printable(f"audit trail BROKEN at {result.first_broken}"))
+        print(f"  {result.events} events before it are intact; the last of them has hash {result.head_hash}")
+    return 0 if result.ok else EXIT_BROKEN

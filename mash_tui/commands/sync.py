@@ -1,0 +1,108 @@
+"""`mash server init`, `mash sync --once` and `mash conflicts`: the shared database from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from mash_tui.cli import print_json
+from mash_tui.commands.common import add_acting_argument, context_of, store_owner
+from mash_tui.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    server = subparsers.add_parser("server", help="the shared PostgreSQL database")
+    server_actions = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
+    init = server_actions.add_parser("init", help="create or migrate the shared schema (safe to run twice)")
+    init.add_argument("--url", help="postgresql://USER@HOST:PORT/DATABASE (default: --shared or $MASH_SHARED_DB)")
+    init.set_defaults(handler=_server_init)
+
+    sync = subparsers.add_parser("sync", help="send waiting changes to the shared database and fetch others'")
+    sync.add_argument("--once", action="store_true", required=True, help="push and pull once, then exit")
+    sync.add_argument("--as", dest="as_user", metavar="USER",
+                      help="sync what this user may see (default: users only, as the store's owner)")
+    sync.add_argument("--json", action="store_true")
+    sync.set_defaults(handler=_sync_once)
+
+    conflicts = subparsers.add_parser("conflicts", help="edits the shared database kept side by side")
+    add_acting_argument(conflicts)
+    conflicts.add_argument("--json", action="store_true")
+    conflicts.add_argument("--all", action="store_true", help="resolved ones too")
+    conflict_actions = conflicts.add_subparsers(dest="conflicts_command", metavar="ACTION")
+    resolve = conflict_actions.add_parser("resolve", help="keep one of the two values")
+    resolve.add_argument("conflict_id", type=int)
+    resolve.add_argument("--keep", choices=("server", "client"), required=True)
+    resolve.set_defaults(handler=_resolve)
+    conflicts.set_defaults(handler=_conflicts)
+
+
+def _shared_url(explicit: str | None = None) -> str:
+    url = explicit or os.environ.get("MASH_SHARED_DB")
+    if not url:
+        raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
+    return url
+
+
+def _server_init(args: argparse.Namespace) -> int:
+    from mash_tui.services.sync import init_shared_database
+
+    before, after = init_shared_database(_shared_url(args.url))
+    if before == after:
+        print(f"shared database already at {after}")
+    elif before is None:
+        print(f"shared database created at {after}")
+    else:
+        print(f"shared database migrated from {before} to {after}")
+    return 0
+
+
+def _sync_once(args: argparse.Namespace) -> int:
+    from mash_tui.services.sync import sync_once
+
+    ctx = context_of(args)
+    if not ctx.shared_url:
+        raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
+    report = sync_once(ctx, args.as_user, _password_for(args.as_user), fallback=store_owner())
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print(report.summary())
+    return 0
+
+
+def _password_for(username: str | None) -> str | None:
+    if username is None:
+        return None
+    from mash_tui.commands.common import read_password
+
+    return read_password(f"Password for {username}: ")
+
+
+def _conflicts(args: argparse.Namespace) -> int:
+    from mash_tui.commands.common import acting_user
+    from mash_tui.services.sync import list_conflicts
+
+    ctx = context_of(args)
+    actor = acting_user(args, ctx)
+    rows = list_conflicts(ctx, actor, include_resolved=args.all)
+    if args.json:
+        for row in rows:
+            print_json(row.as_json())
+        return 0
+    if not rows:
+        print("no open conflicts")
+    for row in rows:
+        print(f"#{row.id} {row.kind} {row.reference or row.entity_id}: kept {row.server_summary!r}, "
+              f"also {row.client_summary!r} by {row.author} ({row.mutation_name})")
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    from mash_tui.commands.common import acting_user
+    from mash_tui.services.sync import resolve_conflict
+
+    ctx = context_of(args)
+    actor = acting_user(args, ctx)
+    resolve_conflict(ctx, actor, args.conflict_id, keep=args.keep)
+    print(f"conflict #{args.conflict_id} resolved: kept the {args.keep} value")
+    return 0

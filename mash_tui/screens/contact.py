@@ -1,0 +1,972 @@
+"""Capturing a contact while the caller is on the line, and reading one once it is submitted.
+
+The form is the `mash.contact/1` record laid out in the order a call goes. Everything typed is on
+disk within a second as a draft, so a crash loses at most the last second. A submitted contact is
+shown read-only with its versions; a correction becomes the next version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
+
+from mash_tui.clock import to_local
+from mash_tui.domain.codes import AGENCIES, CHANNELS, CONCERN_CATEGORIES, INJURIES, SEXES, SOURCES_OF_CONTACT
+from mash_tui.domain.contact import SCHEMA, ContactFileError, validate_contact
+from mash_tui.domain.roles import Actor
+from mash_tui.widgets.code_picker import CategoryPicker, CodeField
+from mash_tui.widgets.field import (
+    CheckField,
+    ChoiceField,
+    DateField,
+    FormField,
+    ListField,
+    LocalTimeField,
+    ManyField,
+    NarrativeField,
+    RecordItem,
+    RecordList,
+    RecordPart,
+    TextField,
+    TriStateField,
+    WholeNumberField,
+    dotted,
+    path_of,
+    read_record,
+    write_record,
+)
+from mash_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from mash_tui.services.contacts import ContactView, DraftView
+    from mash_tui.services.queue import ItemView
+
+# Well inside the promise that every change is on disk within a second, with room for the
+# save in flight when the change was made.
+AUTOSAVE_SECONDS = 0.4
+
+SECTIONS: tuple[tuple[str, str, str], ...] = (
+    ("call", "Call", "F2"),
+    ("referrer", "Referrer", "F3"),
+    ("children", "Children", "F4"),
+    ("adults", "Adults and household", "F5"),
+    ("concerns", "Concerns", "F6"),
+    ("consent", "Consent", "F7"),
+    ("other_agencies", "Other agencies", "F8"),
+)
+
+_WORDS = {
+    "phone": "Phone",
+    "email": "Email",
+    "portal": "Portal",
+    "letter": "Letter",
+    "in_person": "In person",
+    "out_of_hours": "Out of hours",
+    "female": "Female",
+    "male": "Male",
+    "unknown": "Unknown",
+    "none": "None",
+    "minor": "Minor",
+    "serious": "Serious",
+    "yes": "Yes",
+    "no": "No",
+    "not_sought": "Not sought",
+    "police": "Police",
+    "health": "Health",
+    "education": "Education",
+    "housing": "Housing",
+    "probation": "Probation",
+    "substance_misuse": "Substance misuse services",
+    "adult_social_care": "Adult social care",
+    "early_help": "Early help",
+}
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(_WORDS.get(value, value), value) for value in values]
+
+
+class FormSection(Vertical):
+    """One part of the call, with its heading and the key that jumps to it."""
+
+    def __init__(self, key: str, title: str, jump_key: str, *children: Widget) -> None:
+        super().__init__(
+            Static(Text.assemble((title, "bold"), (f"  {jump_key}", "dim")), classes="section-title"),
+            *children,
+            Static("", classes="section-error"),
+            id=f"section-{key}",
+            classes="form-section",
+        )
+        self.key = key
+
+    problem: str | None = None
+
+    def show_problem(self, words: str | None) -> None:
+        self.problem = words
+        error = self.query_one(".section-error", Static)
+        error.update(Text(words or ""))
+        self.set_class(words is not None, "-invalid")
+
+
+class EntryBlock(RecordItem):
+    """A child, an adult or an agency: numbered, and removable with alt+r."""
+
+    noun = "Entry"
+
+    def __init__(self) -> None:
+        super().__init__(
+            Static("", classes="entry-title"),
+            Container(*self.fields(), classes="section-body"),
+            classes="entry-block",
+        )
+
+    def fields(self) -> list[FormField]:
+        raise NotImplementedError
+
+    def renumber(self, editable: bool = True) -> None:
+        title = Text(f"{self.noun} {self.index + 1}", style="bold")
+        if editable:
+            title.append("  alt+r removes", style="dim")
+        self.query_one(".entry-title", Static).update(title)
+
+
+class ChildBlock(EntryBlock):
+    noun = "Child"
+
+    def fields(self) -> list[FormField]:
+        return [
+            TextField("first_name", "First name"),
+            TextField("last_name", "Last name"),
+            ListField("aliases", "Aliases"),
+            DateField("dob", "Date of birth"),
+            WholeNumberField("estimated_age", "Estimated age", placeholder="whole years, if no date of birth"),
+            DateField("unborn_due_date", "Unborn: due date"),
+            ChoiceField("sex", "Sex", _choices(SEXES), prompt="Not recorded"),
+            TriStateField("independently_mobile", "Independently mobile"),
+            TextField("address", "Address", classes="wide"),
+            TextField("postcode", "Postcode"),
+            TextField("school", "School or nursery"),
+            TextField("nhs_number", "NHS number"),
+            TextField("location_now", "Where the child is", placeholder="right now, e.g. at school"),
+        ]
+
+
+class AdultBlock(EntryBlock):
+    noun = "Adult"
+
+    def fields(self) -> list[FormField]:
+        return [
+            TextField("first_name", "First name"),
+            TextField("last_name", "Last name"),
+            DateField("dob", "Date of birth"),
+            TextField("relationship", "Relationship", placeholder="to the child, e.g. mother"),
+            CheckField("parental_responsibility", "Has parental responsibility"),
+            CheckField("lives_with_child", "Lives with the child"),
+            CheckField("alleged_perpetrator", "Alleged perpetrator"),
+            TextField("address", "Address", classes="wide"),
+            TextField("postcode", "Postcode"),
+            TextField("phone", "Phone"),
+        ]
+
+
+class AgencyBlock(EntryBlock):
+    noun = "Agency"
+
+    def fields(self) -> list[FormField]:
+        return [
+            TextField("agency", "Agency", placeholder="e.g. GP, school, probation"),
+            TextField("contact", "Contact", placeholder="who and how to reach them"),
+        ]
+
+
+ENTRY_BLOCKS: dict[str, type[EntryBlock]] = {
+    "children": ChildBlock,
+    "adults": AdultBlock,
+    "other_agencies": AgencyBlock,
+}
+
+
+@dataclass(frozen=True)
+class PersistJob:
+    """One trip to the store: start or save the draft, then perhaps raise danger or submit."""
+
+    draft_id: str | None
+    form: dict[str, Any] | None
+    raise_danger: bool = False
+    submit: bool = False
+    children: str = ""
+
+
+class ContactScreen(Screen[None]):
+    """A new contact, an unsent draft (`draft_id`), or a submitted contact read-only (`reference`)."""
+
+    AUTO_FOCUS = None
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="contact_save", priority=True),
+        Binding("f9", "submit", "Submit", id="contact_submit", priority=True),
+        Binding("ctrl+n", "next_section", "Next section", id="contact_next_section", priority=True),
+        Binding("alt+c", "add_entry('children')", "Add child", id="contact_add_child", priority=True),
+        Binding("alt+a", "add_entry('adults')", "Add adult", id="contact_add_adult", priority=True),
+        Binding("alt+g", "add_entry('other_agencies')", "Add agency", id="contact_add_agency", priority=True),
+        Binding("alt+r", "remove_entry", "Remove entry", id="contact_remove_entry", priority=True),
+        Binding("e", "correct", "Correct", id="contact_correct"),
+        Binding("left_square_bracket", "show_version(-1)", "Older version", id="contact_older_version"),
+        Binding("right_square_bracket", "show_version(1)", "Newer version", id="contact_newer_version"),
+        *[
+            Binding(f"{jump.lower()},alt+{number}", f"section('{key}')", title, id=f"contact_section_{key}",
+                    priority=True)
+            for number, (key, title, jump) in enumerate(SECTIONS, start=1)
+        ],
+        Binding("escape", "back", "Back", id="contact_back"),
+    ]
+
+    @dataclass
+    class DraftLoaded(Message):
+        draft: DraftView
+
+    @dataclass
+    class ContactLoaded(Message):
+        versions: list[ContactView]
+
+    @dataclass
+    class Persisted(Message):
+        job: PersistJob
+        draft: DraftView | None = None
+        item: ItemView | None = None
+        contact: ContactView | None = None
+        error: str | None = None
+        problems: list[Any] = field(default_factory=list)
+
+    @dataclass
+    class Corrected(Message):
+        contact: ContactView | None
+        error: str | None = None
+        problems: list[Any] = field(default_factory=list)
+
+    def __init__(self, actor: Actor, draft_id: str | None = None, reference: str | None = None) -> None:
+        super().__init__()
+        self.actor = actor
+        self.mode = "loading" if draft_id or reference else "draft"
+        self._draft_id = draft_id
+        self._reference = reference
+        self._saved: dict[str, Any] | None = None
+        self._baseline: dict[str, Any] = {}
+        self._saved_at: str | None = None
+        self._timer: Timer | None = None
+        self._saving = False
+        self._flush_when_done = False
+        self._want_danger = False
+        self._want_submit = False
+        self._danger_raised = False
+        self._close_when_saved = False
+        self._save_error: str | None = None
+        self._versions: list[ContactView] = []
+        self._shown_version = -1
+        self._current_section = 0
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="contact-title", classes="screen-title")
+        yield Static("", id="contact-state")
+        yield Static("", id="danger-banner")
+        yield Static("", id="form-problems")
+        with VerticalScroll(id="contact-form", can_focus=False):
+            yield FormSection(
+                "call", "Call", "F2",
+                Container(
+                    LocalTimeField("received_at", "Received"),
+                    ChoiceField("channel", "Channel", _choices(CHANNELS), allow_blank=False),
+                    classes="section-body",
+                ),
+            )
+            yield FormSection(
+                "referrer", "Referrer", "F3",
+                RecordPart(
+                    CodeField("source", "Source of contact", SOURCES_OF_CONTACT),
+                    TextField("name", "Name"),
+                    TextField("role", "Role"),
+                    TextField("organisation", "Organisation"),
+                    TextField("phone", "Phone"),
+                    TextField("email", "Email"),
+                    TextField("relationship_to_child", "Relationship", placeholder="to the child, e.g. teacher"),
+                    CheckField("anonymous", "Wishes to stay anonymous"),
+                    CheckField("wants_feedback", "Wants to hear the outcome"),
+                    key="referrer",
+                    classes="section-body",
+                ),
+            )
+            yield self._entry_section("children", "Add a child (alt+c)")
+            yield self._entry_section("adults", "Add an adult (alt+a)")
+            yield FormSection(
+                "concerns", "Concerns", "F6",
+                RecordPart(
+                    CategoryPicker("categories", "Categories", CONCERN_CATEGORIES, classes="wide"),
+                    NarrativeField("narrative", "What happened", classes="wide"),
+                    ChoiceField("injury", "Injury", _choices(INJURIES), allow_blank=False),
+                    WholeNumberField("dash_score", "DASH score", placeholder="0-27, from the police"),
+                    CheckField("immediate_danger", "Child in immediate danger now"),
+                    CheckField("disclosure", "Child has disclosed"),
+                    TriStateField("child_present_at_incident", "Child was present"),
+                    TextField("police_reference", "Police reference"),
+                    CheckField("allegation_against_professional", "Allegation against someone who works with children",
+                               classes="wide"),
+                    key="concerns",
+                    classes="section-body",
+                ),
+            )
+            yield FormSection(
+                "consent", "Consent", "F7",
+                RecordPart(
+                    CheckField("parents_aware", "Parents know of this contact"),
+                    ChoiceField("consent_given", "Consent to checks", _choices(("yes", "no", "not_sought")),
+                                prompt="Not recorded"),
+                    TextField("reason", "Reason", placeholder="needed when no or not sought", classes="wide"),
+                    ManyField("agencies_agreed", "Checks agreed", _choices(AGENCIES), classes="wide"),
+                    key="consent",
+                    classes="section-body",
+                ),
+            )
+            yield self._entry_section("other_agencies", "Add an agency (alt+g)")
+        yield Footer()
+
+    def _entry_section(self, key: str, add_words: str) -> FormSection:
+        _, title, jump = next(section for section in SECTIONS if section[0] == key)
+        return FormSection(
+            key, title, jump,
+            RecordList(key=key, id=f"{key}-list"),
+            Button(add_words, id=f"add-{key}", compact=True, classes="add-entry"),
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#danger-banner").display = False
+        self.query_one("#form-problems").display = False
+        for widget in self.query(Input):
+            widget.cursor_blink = False
+        for area in self.query(TextArea):
+            area.cursor_blink = False
+        if self.mode == "draft":
+            self.call_after_refresh(self._start_new)
+        elif self._reference is not None:
+            self._show_title()
+            self._load_contact(self._reference)
+        else:
+            self._show_title()
+            self._load_draft(self._draft_id)
+
+    async def _start_new(self) -> None:
+        await self._set_entries("children", 1)
+        record = {"received_at": self.app.clock.now().replace(microsecond=0).isoformat(), "channel": "phone"}
+        write_record(self.form, record)
+        self._baseline = self._read()
+        self._show_title()
+        self._focus_first_field()
+
+    @property
+    def form(self) -> VerticalScroll:
+        return self.query_one("#contact-form", VerticalScroll)
+
+    def _read(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, **read_record(self.form)}
+
+    async def _set_entries(self, key: str, count: int) -> None:
+        entries = self.query_one(f"#{key}-list", RecordList)
+        items = entries.items
+        if len(items) < count:
+            await entries.mount_all([ENTRY_BLOCKS[key]() for _ in range(count - len(items))])
+        for extra in items[count:]:
+            await extra.remove()
+        self._renumber(entries)
+
+    def _renumber(self, entries: RecordList) -> None:
+        editable = self.mode in ("draft", "correcting")
+        for item in entries.items:
+            if isinstance(item, EntryBlock):
+                item.renumber(editable)
+
+    async def _show_record(self, record: dict[str, Any]) -> None:
+        for key in ENTRY_BLOCKS:
+            entries = record.get(key)
+            await self._set_entries(key, len(entries) if isinstance(entries, list) else 0)
+        write_record(self.form, record)
+        self._show_danger()
+
+    def _focus_first_field(self) -> None:
+        first = self.query(FormField).first()
+        first.focus_target.focus()
+
+    # Titles and state lines
+
+    def _show_title(self) -> None:
+        title = self.query_one("#contact-title", Static)
+        reference = self._reference
+        if self.mode == "read_only" and self._versions:
+            shown = self._versions[self._shown_version]
+            words = f"Contact {shown.reference}: version {shown.version} of {len(self._versions)}, read-only"
+        elif self.mode == "correcting":
+            words = f"Correcting {reference}: submitting makes version {len(self._versions) + 1}"
+        elif self.mode == "loading":
+            words = f"Contact {reference or ''}: opening…"
+        elif reference:
+            words = f"Contact {reference} (draft)"
+        else:
+            words = "New contact"
+        title.update(Text(words))
+        self._show_state()
+
+    def _show_state(self) -> None:
+        state = self.query_one("#contact-state", Static)
+        if self.mode == "read_only" and self._versions:
+            state.update(self._version_line())
+            return
+        if self.mode == "correcting":
+            state.update(Text("F9 submits the correction; Escape leaves it unchanged. The old version is kept."))
+            return
+        if self._save_error:
+            state.update(Text(f"Not saved: {self._save_error}", style="bold"))
+        elif self._saving:
+            state.update(Text("Saving…"))
+        elif self._saved_at:
+            state.update(Text(f"Saved {self._saved_at}; it saves by itself as you type"))
+        else:
+            state.update(Text("Not saved yet; it saves by itself as you type"))
+
+    def _version_line(self) -> Text:
+        shown = self._versions[self._shown_version]
+        submitted = to_local(shown.submitted_at).strftime("%d %b %Y %H:%M")
+        line = Text()
+        if shown.superseded:
+            line.append(f"Superseded by version {shown.version + 1}. ", style="bold")
+        line.append(f"Submitted {submitted} by {shown.author}; recommended {shown.recommended_rag}")
+        if shown.rules:
+            line.append(f" ({', '.join(shown.rules)})")
+        line.append(". ")
+        if len(self._versions) > 1:
+            line.append("[ and ] show other versions. ")
+        if not shown.superseded:
+            line.append("e corrects it.")
+        return line
+
+    def _show_danger(self) -> None:
+        banner = self.query_one("#danger-banner", Static)
+        ticked = self._immediate_danger_ticked()
+        banner.display = ticked or self._danger_raised
+        if not banner.display:
+            return
+        words = Text("IMMEDIATE DANGER: tell the caller to ring 999 now. ", style="bold")
+        if self._danger_raised:
+            words.append("This contact is at the top of the decision makers' queue as RED.")
+        elif self.mode in ("draft", "loading"):
+            words.append("Putting it at the top of the decision makers' queue as RED…")
+        banner.update(words)
+
+    def _immediate_danger_ticked(self) -> bool:
+        for check in self.query(CheckField):
+            if check.key == "immediate_danger":
+                return bool(check.read())
+        return False
+
+    # Loading
+
+    @work(thread=True, exclusive=True, group="contact-load", exit_on_error=False)
+    def _load_draft(self, draft_id: str | None) -> None:
+        from mash_tui.services.contacts import load_draft
+
+        assert draft_id is not None
+        self.post_message(self.DraftLoaded(load_draft(self.app.context_when_ready(), self.actor, draft_id)))
+
+    @on(DraftLoaded)
+    async def _draft_loaded(self, message: DraftLoaded) -> None:
+        draft = message.draft
+        self._reference = draft.reference
+        if draft.status != "open":
+            self._load_contact(draft.reference)
+            return
+        await self._show_record(draft.form)
+        self._saved = self._read()
+        self._saved_at = to_local(draft.updated_at).strftime("%H:%M:%S")
+        self._danger_raised = False
+        self.mode = "draft"
+        self._show_title()
+        self._show_danger()
+        self._focus_first_field()
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="contact-load", exit_on_error=False)
+    def _load_contact(self, reference: str) -> None:
+        from mash_tui.services.contacts import contact_versions, get_contact
+
+        ctx = self.app.context_when_ready()
+        get_contact(ctx, self.actor, reference)  # the audited read of the record
+        self.post_message(self.ContactLoaded(contact_versions(ctx, self.actor, reference)))
+
+    @on(ContactLoaded)
+    async def _contact_loaded(self, message: ContactLoaded) -> None:
+        self._versions = message.versions
+        self._shown_version = len(message.versions) - 1
+        self._reference = message.versions[-1].reference
+        self.mode = "read_only"
+        await self._show_record(self._versions[self._shown_version].record)
+        self._set_editable(False)
+        self._show_title()
+        self.refresh_bindings()
+
+    def _set_editable(self, editable: bool) -> None:
+        for widget in self.query(FormField):
+            widget.disabled = not editable
+        for text_field in self.query(TextField):
+            text_field.input.placeholder = text_field.placeholder if editable else ""
+        for entries in self.query(RecordList):
+            self._renumber(entries)
+        for button in self.query(".add-entry"):
+            button.disabled = not editable
+        self.set_class(not editable, "-read-only")
+        form = self.form
+        form.can_focus = not editable
+        if not editable:
+            form.focus()
+
+    # Bindings
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        editing = self.mode in ("draft", "correcting")
+        if action in ("save",):
+            return self.mode == "draft"
+        if action in ("submit", "add_entry", "remove_entry"):
+            return editing
+        if action == "correct":
+            return self.mode == "read_only" and bool(self._versions) and not self._versions[self._shown_version].superseded
+        if action == "show_version":
+            if self.mode != "read_only" or len(self._versions) < 2:
+                return False
+            step = parameters[0] if parameters else 0
+            target = self._shown_version + int(step)  # type: ignore[call-overload]
+            return 0 <= target < len(self._versions) or None
+        return True
+
+    def action_section(self, key: str) -> None:
+        keys = [section[0] for section in SECTIONS]
+        self._current_section = keys.index(key)
+        section = self.query_one(f"#section-{key}", FormSection)
+        if self.mode in ("draft", "correcting"):
+            target = self._first_focusable(section)
+            if target is not None:
+                target.focus(scroll_visible=False)
+        self.form.scroll_to_widget(section, top=True, animate=False, immediate=True)
+
+    def _first_focusable(self, section: Widget) -> Widget | None:
+        for candidate in section.query(FormField):
+            return candidate.focus_target
+        for button in section.query(Button):
+            return button
+        return None
+
+    def action_next_section(self) -> None:
+        following = SECTIONS[(self._current_section + 1) % len(SECTIONS)][0]
+        self.action_section(following)
+
+    @on(events.DescendantFocus)
+    def _track_section(self, event: events.DescendantFocus) -> None:
+        for ancestor in event.widget.ancestors_with_self:
+            if isinstance(ancestor, FormSection):
+                keys = [section[0] for section in SECTIONS]
+                self._current_section = keys.index(ancestor.key)
+                return
+
+    async def action_add_entry(self, key: str) -> None:
+        entries = self.query_one(f"#{key}-list", RecordList)
+        block = ENTRY_BLOCKS[key]()
+        await entries.mount(block)
+        self._renumber(entries)
+        block.query(FormField).first().focus_target.focus()
+        self._changed()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, ".add-entry")
+    async def _add_pressed(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        await self.action_add_entry(event.button.id.removeprefix("add-"))
+
+    async def action_remove_entry(self) -> None:
+        focused = self.focused
+        block = None
+        if focused is not None:
+            block = next((node for node in focused.ancestors_with_self if isinstance(node, EntryBlock)), None)
+        if block is None:
+            self.notify("Move into the child, adult or agency you want to remove, then press alt+r.")
+            return
+        entries = block.parent
+        assert isinstance(entries, RecordList)
+        position = block.index
+        name = f"{block.noun} {position + 1}"
+        await block.remove()
+        self._renumber(entries)
+        remaining = entries.items
+        if remaining:
+            remaining[min(position, len(remaining) - 1)].query(FormField).first().focus_target.focus()
+        else:
+            self.query_one(f"#add-{entries.record_key}", Button).focus()
+        self.notify(Text(f"Removed {name}."))
+        self._changed()
+
+    async def action_back(self) -> None:
+        if self.mode == "correcting":
+            self.mode = "read_only"
+            await self._show_record(self._versions[self._shown_version].record)
+            self._set_editable(False)
+            self._show_title()
+            self.refresh_bindings()
+            return
+        if self.mode == "draft" and self._has_unsaved_work():
+            self._close_when_saved = True
+            self._flush()
+            return
+        self.dismiss()
+
+    def _has_unsaved_work(self) -> bool:
+        if self._saving or self._timer is not None:
+            return True
+        reference = self._saved if self._draft_id else self._baseline
+        return self._read() != reference
+
+    # Read-only contacts, versions and corrections
+
+    async def action_show_version(self, step: int) -> None:
+        target = self._shown_version + step
+        if not 0 <= target < len(self._versions):
+            return
+        self._shown_version = target
+        await self._show_record(self._versions[target].record)
+        self._set_editable(False)
+        self._show_title()
+        self.refresh_bindings()
+
+    def action_correct(self) -> None:
+        if self.mode != "read_only":
+            return
+        self.mode = "correcting"
+        self._set_editable(True)
+        self._show_title()
+        self.refresh_bindings()
+        self._focus_first_field()
+
+    @work(thread=True, exclusive=True, group="contact-correct", exit_on_error=False)
+    def _correct(self, reference: str, record: dict[str, Any]) -> None:
+        from mash_tui.errors import UserError
+        from mash_tui.services.contacts import ContactInvalid, correct_contact
+
+        try:
+            contact = correct_contact(self.app.context_when_ready(), self.actor, reference, record)
+        except ContactInvalid as invalid:
+            self.post_message(self.Corrected(None, str(invalid), list(invalid.problems)))
+        except UserError as error:
+            self.post_message(self.Corrected(None, str(error)))
+        else:
+            self.post_message(self.Corrected(contact))
+
+    @on(Corrected)
+    def _corrected(self, message: Corrected) -> None:
+        if message.contact is None:
+            self._show_problems(message.problems, message.error)
+            return
+        self.notify(Text(f"{message.contact.reference} corrected: version {message.contact.version} is now current."))
+        self._load_contact(message.contact.reference)
+
+    # Changes and autosave
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _on_change(self, event: Message) -> None:
+        if isinstance(event, Checkbox.Changed) and self._is_danger_box(event.checkbox):
+            self._danger_changed(event.value)
+        self._changed()
+
+    def _is_danger_box(self, widget: Widget) -> bool:
+        holder = widget.parent
+        return isinstance(holder, CheckField) and holder.key == "immediate_danger"
+
+    def _changed(self) -> None:
+        if self.mode != "draft" or self._timer is not None:
+            return
+        self._timer = self.set_timer(AUTOSAVE_SECONDS, self._flush)
+
+    def _danger_changed(self, ticked: bool) -> None:
+        if self.mode != "draft":
+            return
+        if ticked and not self._danger_raised:
+            self._want_danger = True
+            self.app.bell()
+            self._flush()
+        self._show_danger()
+
+    def action_save(self) -> None:
+        self._flush(explicit=True)
+
+    def _flush(self, explicit: bool = False) -> None:
+        """Send the form to the store now, unless a save is on its way (then right after it)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.mode != "draft":
+            return
+        if self._saving:
+            self._flush_when_done = True
+            return
+        form = self._read()
+        unchanged = form == (self._saved if self._draft_id else self._baseline)
+        danger = self._want_danger and not self._danger_raised
+        submit = self._want_submit
+        if unchanged and not danger and not submit and not (explicit and self._draft_id is None):
+            if self._close_when_saved:
+                self.dismiss()
+            return
+        self._want_submit = False
+        self._saving = True
+        self._show_state()
+        children = _children_names(form)
+        job = PersistJob(self._draft_id, None if unchanged and self._draft_id else form, danger, submit, children)
+        self._persist(job)
+
+    @work(thread=True, exclusive=True, group="contact-persist", exit_on_error=False)
+    def _persist(self, job: PersistJob) -> None:
+        from mash_tui.errors import UserError
+        from mash_tui.services import contacts
+
+        ctx = self.app.context_when_ready()
+        draft = item = contact = None
+        try:
+            if job.draft_id is None:
+                draft = contacts.start_draft(ctx, self.actor, job.form)
+            elif job.form is not None:
+                draft = contacts.save_draft(ctx, self.actor, job.draft_id, job.form)
+            draft_id = draft.id if draft is not None else job.draft_id
+            assert draft_id is not None
+            if job.raise_danger:
+                from mash_tui.services.queue import raise_immediate_danger
+
+                item = raise_immediate_danger(ctx, self.actor, draft_id, job.children or "child not named yet")
+            if job.submit:
+                contact = contacts.submit_draft(ctx, self.actor, draft_id)
+        except contacts.ContactInvalid as invalid:
+            self.post_message(self.Persisted(job, draft, item, None, str(invalid), list(invalid.problems)))
+        except UserError as error:
+            self.post_message(self.Persisted(job, draft, item, None, str(error)))
+        except Exception as error:
+            self.post_message(self.Persisted(job, draft, item, None, f"the store refused it ({error})"))
+            raise
+        else:
+            self.post_message(self.Persisted(job, draft, item, contact))
+
+    @on(Persisted)
+    def _persisted(self, message: Persisted) -> None:
+        self._saving = False
+        if message.draft is not None:
+            self._draft_id = message.draft.id
+            self._reference = message.draft.reference
+            self._saved = message.job.form
+            self._saved_at = to_local(message.draft.updated_at).strftime("%H:%M:%S")
+        if message.item is not None:
+            self._danger_raised = True
+            self._want_danger = False
+            self.notify(Text(f"{message.item.reference} is at the top of the queue as RED."), severity="warning")
+        self._save_error = message.error if message.contact is None and not message.problems else None
+        if message.problems:
+            self._show_problems(message.problems, message.error)
+        self._show_title()
+        self._show_danger()
+        if message.contact is not None:
+            contact = message.contact
+            self.notify(Text(f"{contact.reference} submitted: recommended {contact.recommended_rag}."))
+            self.app.switch_screen(ContactScreen(self.actor, reference=contact.reference))
+            return
+        if message.error is not None:
+            self._close_when_saved = False
+            return
+        if self._flush_when_done or self._want_danger:
+            self._flush_when_done = False
+            self._flush()
+        elif self._close_when_saved and self._timer is None:
+            self._flush()
+
+    # Checking
+
+    def _problems_by_holder(self, record: dict[str, Any]) -> dict[Widget, list[str]]:
+        """What is wrong, attached to the field (or section) that can put it right, in screen order."""
+        holders: dict[Widget, list[str]] = {}
+        fields = {dotted(path_of(form_field)): form_field for form_field in self.query(FormField)}
+        for form_field in fields.values():
+            words = form_field.own_problem()
+            if words:
+                holders.setdefault(form_field, []).append(words)
+        for problem in _record_problems(record):
+            holder = self._holder_for(problem.field, fields)
+            if isinstance(holder, FormField) and holder.own_problem():
+                continue  # its own words say it better than the record's
+            holders.setdefault(holder, []).append(_in_words(holder, problem.problem))
+        order = {widget: position for position, widget in enumerate(self.query("FormField, FormSection, #form-problems"))}
+        return dict(sorted(holders.items(), key=lambda pair: order.get(pair[0], -1)))
+
+    def _holder_for(self, path: str, fields: dict[str, FormField]) -> Widget:
+        best: Widget | None = None
+        best_length = -1
+        for field_path, form_field in fields.items():
+            if (path == field_path or path.startswith(field_path + ".")) and len(field_path) > best_length:
+                best, best_length = form_field, len(field_path)
+        if best is not None:
+            return best
+        for section in self.query(FormSection):
+            if path == section.key or path.startswith(section.key + "."):
+                return section
+        head = path.split(".", 1)[0]
+        if head in ("received_at", "channel"):
+            return self.query_one("#section-call", FormSection)
+        return self.query_one("#form-problems", Static)
+
+    def _show_problems(self, problems: list[Any], summary: str | None) -> None:
+        """Problems reported by the store: attach each to its field as a check here would."""
+        fields = {dotted(path_of(form_field)): form_field for form_field in self.query(FormField)}
+        holders: dict[Widget, list[str]] = {}
+        for problem in problems:
+            holder = self._holder_for(problem.field, fields)
+            holders.setdefault(holder, []).append(_in_words(holder, problem.problem))
+        self._display_problems(holders, summary)
+
+    def _display_problems(self, holders: dict[Widget, list[str]], summary: str | None = None) -> None:
+        for holder in [*self.query(FormField), *self.query(FormSection)]:
+            words = holders.get(holder)
+            holder.show_problem("; ".join(words) if words else None)
+        banner = self.query_one("#form-problems", Static)
+        loose = holders.get(banner, [])
+        count = sum(len(words) for words in holders.values())
+        banner.display = count > 0
+        if count:
+            text = Text(f"{count} thing{'s' if count != 1 else ''} to put right before this can be submitted.",
+                        style="bold")
+            for words in loose:
+                text.append(f" {words}")
+            banner.update(text)
+        elif summary:
+            banner.display = True
+            banner.update(Text(summary))
+
+    @on(events.DescendantBlur)
+    def _left_field(self, event: events.DescendantBlur) -> None:
+        if self.mode not in ("draft", "correcting"):
+            return
+        left = next((node for node in event.widget.ancestors_with_self if isinstance(node, FormField)), None)
+        if left is None or not left.is_attached:
+            return
+        now_focused = self.focused
+        if now_focused is not None and left in now_focused.ancestors_with_self:
+            return
+        holders = self._problems_by_holder(self._read())
+        for form_field in self.query(FormField):
+            if form_field is left or form_field.problem is not None:
+                words = holders.get(form_field)
+                form_field.show_problem("; ".join(words) if words else None)
+        for section in self.query(FormSection):
+            if section.problem is not None and section not in holders:
+                section.show_problem(None)
+
+    def action_submit(self) -> None:
+        if self.mode not in ("draft", "correcting"):
+            return
+        record = self._read()
+        holders = self._problems_by_holder(record)
+        self._display_problems(holders)
+        if holders:
+            first = next(iter(holders))
+            target: Widget | None = first.focus_target if isinstance(first, FormField) else None
+            if isinstance(first, FormSection):
+                target = self._first_focusable(first)
+            if target is not None:
+                target.focus()
+            return
+        if self.mode == "correcting":
+            assert self._reference is not None
+            self._correct(self._reference, record)
+            return
+        self._want_submit = True
+        self._flush()
+
+
+# Valid stand-ins for parts of a record that are still wrong, so that the rules across parts
+# (a date of birth after the call) are checked while the officer is still typing the rest.
+_STAND_INS: dict[str, Any] = {
+    "channel": "phone",
+    "referrer": {"source": "10"},
+    "adults": [],
+    "concerns": {"categories": [], "narrative": "stand-in"},
+    "consent": None,
+    "other_agencies": [],
+}
+
+
+def _record_problems(record: dict[str, Any]) -> list[Any]:
+    try:
+        validate_contact(record)
+    except ContactFileError as error:
+        problems = list(error.problems)
+    else:
+        return []
+    wrong_parts = {problem.field.split(".", 1)[0] for problem in problems}
+    if "received_at" in wrong_parts or not isinstance(record.get("children"), list):
+        return problems
+    probe = {**record, **{part: _STAND_INS[part] for part in wrong_parts & _STAND_INS.keys()}}
+    probe["children"] = [_identifiable(child) for child in record["children"]]
+    try:
+        validate_contact(probe)
+    except ContactFileError as error:
+        seen = {(problem.field, problem.problem) for problem in problems}
+        problems += [problem for problem in error.problems if (problem.field, problem.problem) not in seen]
+    return problems
+
+
+def _identifiable(child: Any) -> Any:
+    """A child with stand-ins for a missing name and age, so its dates can be checked already."""
+    if not isinstance(child, dict):
+        return child
+    child = dict(child)
+    if not child.get("last_name") and not child.get("aliases"):
+        child["last_name"] = "stand-in"
+    if all(child.get(key) in (None, "") for key in ("dob", "estimated_age", "unborn_due_date")):
+        child["estimated_age"] = 0
+    return child
+
+
+def _in_words(holder: Widget, words: str) -> str:
+    """The record's "This is required" says which field beside the field too."""
+    if words == "This is required" and isinstance(holder, FormField):
+        return f"{holder.label} is required"
+    return words
+
+
+def _children_names(form: dict[str, Any]) -> str:
+    names = []
+    for child in form.get("children") or []:
+        parts = [child.get("first_name"), child.get("last_name")]
+        name = " ".join(part for part in parts if isinstance(part, str) and part.strip())
+        if not name and child.get("aliases"):
+            name = str(child["aliases"][0])
+        if name:
+            names.append(name)
+    return ", ".join(names)

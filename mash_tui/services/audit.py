@@ -1,0 +1,399 @@
+"""Reading the audit trail, and proving nobody has quietly changed it.
+
+`show_audit` answers "who looked at this child's record" for supervisors and administrators; the
+read is itself an audit event. `verify_audit` walks the hash chain in `seq` order and reports the
+first broken link. It streams rows through a plain sqlite3 cursor and opens nothing else, so it
+reads a million events in seconds and works on a copy of a store taken for an investigation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mash_tui.domain.roles import Actor
+from mash_tui.services.authz import require
+from mash_tui.store.audit_chain import GENESIS_HASH
+
+if TYPE_CHECKING:
+    from mash_tui.services.context import Context
+    from mash_tui.store.db import Store
+
+DEFAULT_SHOW_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    id: str
+    occurred_at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str | None
+    subject_ref: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurred_at"] = self.occurred_at.isoformat()
+        return data
+
+
+def show_audit(
+    ctx: Context,
+    actor: Actor,
+    *,
+    user: str | None = None,
+    subject: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = DEFAULT_SHOW_LIMIT,
+) -> list[AuditEntry]:
+    """The events matching every filter given, oldest first (the latest `limit` of them).
+
+    `subject` matches the event's subject reference (a contact or item reference) or the id of
+    the row it touched, so a child's record, a match result and a request can all be traced.
+    """
+    from sqlmodel import col, or_, select
+
+    from mash_tui.store.tables import AuditEvent
+    from mash_tui.store.unit_of_work import unit_of_work
+
+    require(ctx, actor, "audit.view", subject_ref=subject)
+    if since is not None and since.tzinfo is None:
+        raise ValueError("since must be timezone-aware")
+    query = select(AuditEvent)
+    if user:
+        query = query.where(AuditEvent.actor == user)
+    if subject:
+        query = query.where(or_(AuditEvent.subject_ref == subject, AuditEvent.entity_id == subject))
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    query = query.order_by(col(AuditEvent.seq).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        rows = uow.session.exec(query).all()
+        entries = [
+            AuditEntry(row.seq or 0, row.id, row.occurred_at, row.actor, row.role, row.action, row.entity,
+                       row.entity_id, row.subject_ref, dict(row.details))
+            for row in reversed(rows)
+        ]
+        # Reading the trail leaves a trace too: otherwise a curious supervisor is invisible.
+        uow.audit(
+            "audit.view",
+            "audit_event",
+            None,
+            subject_ref=subject,
+            details={
+                "user": user,
+                "subject": subject,
+                "since": since.isoformat() if since else None,
+                "events": len(entries),
+            },
+        )
+    return entries
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """Where the chain first fails, and how.
+
+    `kind` is `edited` (the event's content no longer matches its hash), `deleted` (a gap in
+    `seq`), `reordered` (the event's predecessor sits elsewhere in the trail) or `unlinked` (its
+    predecessor is nowhere: deleted and renumbered, or an earlier event rewritten with a new hash).
+    """
+
+    seq: int
+    event_id: str
+    kind: str
+    detail: str
+    previous_seq: int | None = None
+
+    def __str__(self) -> str:
+        return f"event seq {self.seq} ({self.event_id}): {self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    events: int
+    """Events checked before the first broken link (all of them when intact)."""
+    head_hash: str
+    """The last intact event's hash: note it somewhere safe to catch later truncation."""
+    first_broken: BrokenLink | None
+    elapsed_seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head_hash": self.head_hash,
+            "first_broken": asdict(self.first_broken) if self.first_broken else None,
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+        }
+
+
+class AuditStoreUnreadable(Exception):
+    """The file is not a store whose audit trail can be read."""
+
+
+_COLUMNS = "seq, id, occurred_at, actor, role, action, entity, entity_id, subject_ref, details, prev_hash, hash"
+_HASHED_TIME_SQL = (
+    "CASE WHEN substr(occurred_at, -13) = '.000000+00:00' "
+    "THEN substr(occurred_at, 1, length(occurred_at) - 13) || '+00:00' ELSE occurred_at END"
+)
+# The canonical JSON of every field but the details, built by SQLite in C: fewer Python objects
+# per row is most of the speed. Keys are given in sorted order; `json_object` escapes exactly as
+# `json.dumps(ensure_ascii=False)`, and should the two ever differ on some string, the row is
+# recomputed in Python before it is called broken. The details go in place of the 0: inside a
+# JSON string every quote is escaped, so `"details":0` can only be the key.
+_DETAILS_SLOT = '"details":0'
+_WALK_SQL = (
+    "SELECT seq, prev_hash, hash, details, json_object('action', action, 'actor', actor, 'details', 0, "
+    "'entity', entity, 'entity_id', entity_id, 'id', id, 'occurred_at', " + _HASHED_TIME_SQL + ", "
+    "'role', role, 'subject_ref', subject_ref) "
+    "FROM audit_event WHERE seq >= ? AND seq < ? ORDER BY seq"
+)
+_FETCH_ROWS = 20_000
+# Bounded so a trail of repetitive details (`{}`, a version number) canonicalises each text once.
+_DETAILS_CACHE_LIMIT = 4_096
+
+
+def _canonical_details(text: str) -> str:
+    value = json.loads(text)
+
+    def default(item: Any) -> str:
+        return item.isoformat() if isinstance(item, datetime) else str(item)
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default)
+
+
+def _hashed_time(stored: str) -> str:
+    """The text `datetime.isoformat()` gave when the event was hashed, from the fixed-width stored text."""
+    if stored.endswith(".000000+00:00"):
+        return stored[:-13] + "+00:00"
+    return stored
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _expected_hash(row: tuple) -> str:
+    """`audit_chain.event_hash` of a full stored row, field by field in Python."""
+    _seq, event_id, occurred_at, actor, role, action, entity, entity_id, subject_ref, details, prev_hash, _ = row
+    text = (
+        f'{prev_hash}\n{{"action":{_json_text(action)},"actor":{_json_text(actor)},'
+        f'"details":{_canonical_details(details)},'
+        f'"entity":{_json_text(entity)},"entity_id":{_json_text(entity_id)},"id":{_json_text(event_id)},'
+        f'"occurred_at":{_json_text(_hashed_time(occurred_at))},"role":{_json_text(role)},'
+        f'"subject_ref":{_json_text(subject_ref)}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _intact_in_python(connection: sqlite3.Connection, seq: int) -> bool:
+    row = connection.execute(f"SELECT {_COLUMNS} FROM audit_event WHERE seq = ?", (seq,)).fetchone()
+    try:
+        return _expected_hash(row) == row[11]
+    except (TypeError, ValueError, AttributeError):
+        # A value of the wrong type, or details that are no longer JSON: edited by hand.
+        return False
+
+
+def _later_position_of(connection: sqlite3.Connection, wanted_hash: str, after_seq: int) -> int | None:
+    found = connection.execute(
+        "SELECT seq FROM audit_event WHERE hash = ? AND seq > ? ORDER BY seq LIMIT 1", (wanted_hash, after_seq)
+    ).fetchone()
+    return found[0] if found else None
+
+
+def _broken_link(connection: sqlite3.Connection, row: tuple, previous: tuple | None) -> BrokenLink:
+    seq, event_id, prev_hash = row[0], row[1], row[10]
+    previous_seq = previous[0] if previous else 0
+    if seq > previous_seq + 1:
+        first_missing, last_missing = previous_seq + 1, seq - 1
+        span = f"{first_missing}" if first_missing == last_missing else f"{first_missing} to {last_missing}"
+        where = f"after event {previous_seq}" if previous else "at the start of the trail"
+        return BrokenLink(seq, event_id, "deleted",
+                          f"event(s) {span} are missing {where}", previous[0] if previous else None)
+    expected_prev = previous[11] if previous else GENESIS_HASH
+    if prev_hash != expected_prev:
+        later = _later_position_of(connection, prev_hash, seq) if isinstance(prev_hash, str) else None
+        if later is not None:
+            return BrokenLink(seq, event_id, "reordered",
+                              f"it should follow event {later}, not event {previous_seq}", previous_seq or None)
+        if previous is None:
+            return BrokenLink(seq, event_id, "unlinked", "the first event does not start the chain", None)
+        return BrokenLink(seq, event_id, "unlinked",
+                          f"it does not follow event {previous_seq}: the event it followed is gone "
+                          "(deleted and renumbered, or rewritten with a new hash)", previous_seq)
+    return BrokenLink(seq, event_id, "edited",
+                      "its content no longer matches its hash: changed after it was written", previous_seq or None)
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """One walk over `seq` in [low, high): its own links checked, its ends left for the caller to join."""
+
+    checked: int
+    first: tuple[int, str] | None  # (seq, prev_hash) of its first event
+    last_hash: str | None
+    failed_at: int | None  # the first event in it that fails its content or its link inside the stretch
+
+
+def _walk(connection: sqlite3.Connection, low: int, high: int) -> _Stretch:
+    cursor = connection.execute(_WALK_SQL, (low, high))
+    details_cache: dict[str, str] = {}
+    sha256 = hashlib.sha256
+    first: tuple[int, str] | None = None
+    previous_seq: int | None = None
+    previous_hash: str | None = None
+    checked = 0
+    while True:
+        rows = cursor.fetchmany(_FETCH_ROWS)
+        if not rows:
+            break
+        for seq, prev_hash, stored_hash, details, fields in rows:
+            if previous_seq is None:
+                first = (seq, prev_hash)
+            elif seq != previous_seq + 1 or prev_hash != previous_hash:
+                return _Stretch(checked, first, previous_hash, seq)
+            canonical = details_cache.get(details)
+            if canonical is None:
+                try:
+                    canonical = _canonical_details(details)
+                except (TypeError, ValueError):
+                    return _Stretch(checked, first, previous_hash, seq)
+                if len(details_cache) < _DETAILS_CACHE_LIMIT:
+                    details_cache[details] = canonical
+            before, _, after = fields.partition(_DETAILS_SLOT)
+            try:
+                digest = sha256(f'{prev_hash}\n{before}"details":{canonical}{after}'.encode()).hexdigest()
+            except TypeError:
+                digest = None
+            if digest != stored_hash and not _intact_in_python(connection, seq):
+                return _Stretch(checked, first, previous_hash, seq)
+            previous_seq, previous_hash = seq, stored_hash
+            checked += 1
+    return _Stretch(checked, first, previous_hash, None)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def _walk_file(path: Path, low: int, high: int) -> _Stretch:
+    connection = _open_read_only(path)
+    try:
+        return _walk(connection, low, high)
+    finally:
+        connection.close()
+
+
+# Below this many events one process is quicker than starting others.
+_PARALLEL_FROM_EVENTS = 200_000
+_MAX_WORKERS = 8
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _stretches(connection: sqlite3.Connection, path: Path, low: int, high: int, workers: int | None) -> list[_Stretch]:
+    if workers is None:
+        workers = min(_available_cpus(), _MAX_WORKERS) if high - low >= _PARALLEL_FROM_EVENTS else 1
+    if workers < 2:
+        return [_walk(connection, low, high)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    step = -(-(high - low) // workers)
+    bounds = [(start, min(start + step, high)) for start in range(low, high, step)]
+    # Each stretch checks its own links; `_first_break` joins their ends in order.
+    with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_walk_file, [path] * len(bounds), *zip(*bounds, strict=True)))
+
+
+def _first_break(stretches: list[_Stretch]) -> int | None:
+    """The seq of the first event that breaks the chain, joining each stretch to the one before."""
+    previous_seq, previous_hash = 0, GENESIS_HASH
+    for stretch in stretches:
+        if stretch.first is None:
+            continue
+        seq, prev_hash = stretch.first
+        if seq != previous_seq + 1 or prev_hash != previous_hash:
+            return seq
+        if stretch.failed_at is not None:
+            return stretch.failed_at
+        previous_seq, previous_hash = seq + stretch.checked - 1, stretch.last_hash
+    return None
+
+
+def _full_row(connection: sqlite3.Connection, where: str, seq: int) -> tuple | None:
+    return connection.execute(
+        f"SELECT {_COLUMNS} FROM audit_event WHERE {where} ORDER BY seq DESC LIMIT 1", (seq,)
+    ).fetchone()
+
+
+def verify_audit_file(path: Path, *, workers: int | None = None) -> VerifyResult:
+    """Walk the chain of the store file at `path`, in `seq` order; reads only.
+
+    A long trail is split into stretches walked by `workers` processes (by default one per CPU);
+    the answer is the same as one walk's.
+    """
+    if not path.is_file():
+        raise AuditStoreUnreadable(f"{path}: no store there")
+    started = time.perf_counter()
+    try:
+        connection = _open_read_only(path)
+    except sqlite3.Error as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be opened: {error}") from None
+    try:
+        try:
+            low, high = connection.execute("SELECT min(seq), max(seq) FROM audit_event").fetchone()
+        except sqlite3.Error as error:
+            raise AuditStoreUnreadable(f"{path}: not a MASH Desk store ({error})") from None
+        if low is None:
+            return VerifyResult(0, GENESIS_HASH, None, time.perf_counter() - started)
+        # Events appended while the walk runs lie beyond `high` and are left for the next run.
+        broken_seq = _first_break(_stretches(connection, path, min(low, 1), high + 1, workers))
+        if broken_seq is None:
+            count = connection.execute("SELECT count(*) FROM audit_event WHERE seq <= ?", (high,)).fetchone()[0]
+            head = _full_row(connection, "seq <= ?", high)
+            return VerifyResult(count, head[11], None, time.perf_counter() - started)
+        row = _full_row(connection, "seq = ?", broken_seq)
+        previous = _full_row(connection, "seq < ?", broken_seq)
+        checked = connection.execute("SELECT count(*) FROM audit_event WHERE seq < ?", (broken_seq,)).fetchone()[0]
+        broken = _broken_link(connection, row, previous)
+        head_hash = previous[11] if previous else GENESIS_HASH
+        return VerifyResult(checked, head_hash, broken, time.perf_counter() - started)
+    except sqlite3.DatabaseError as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be read: {error}") from None
+    finally:
+        connection.close()
+
+
+def verify_audit(store: Store, *, workers: int | None = None) -> VerifyResult:
+    return verify_audit_file(store.path, workers=workers)

@@ -1,0 +1,73 @@
+"""A client machine in a child process, for the crash tests: work, push, and be killed at any moment.
+
+    python sync_worker.py HOME URL HISTORY FIRST COUNT
+
+Does COUNT units of work numbered from FIRST (a draft whose note is `op-N`). Each is written to
+HISTORY as `invoke N` before and `ok N` once its local commit returned (the moment the user is
+told it is saved), each line fsynced. After each unit it tries to sync; an unreachable shared
+database is retried with backoff. Finally it syncs until nothing is waiting, then prints `done`.
+`MASH_SYNC_FAULT` stops the process at a named point inside the push (see mash_tui.store.sync).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from mash_tui.clock import SystemClock
+from mash_tui.domain.roles import Actor
+from mash_tui.services import contacts
+from mash_tui.services.context import open_context
+from mash_tui.services.sync import SharedDatabaseUnavailable, sync_status, sync_store
+
+OFFICER = Actor("olivia", "officer", None, "Olivia Officer")
+
+
+def record(history: Path, line: str) -> None:
+    with history.open("a") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+FAILURES = 0
+
+
+def sync_until_quiet(ctx, deadline_s: float = 60.0) -> None:  # noqa: ANN001
+    global FAILURES
+    delay = 0.05
+    stop_at = time.monotonic() + deadline_s
+    while True:
+        try:
+            sync_store(ctx, OFFICER.username)
+            if sync_status(ctx).waiting == 0:
+                return
+        except SharedDatabaseUnavailable:
+            FAILURES += 1
+            if time.monotonic() > stop_at:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def main() -> int:
+    global FAILURES
+    home, url, history, first, count = sys.argv[1:6]
+    ctx = open_context(Path(home), clock=SystemClock(), shared_url=url)
+    for number in range(int(first), int(first) + int(count)):
+        record(Path(history), f"invoke {number}")
+        contacts.start_draft(ctx, OFFICER, {"note": f"op-{number}"})
+        record(Path(history), f"ok {number}")
+        try:
+            sync_store(ctx, OFFICER.username)
+        except SharedDatabaseUnavailable:
+            FAILURES += 1
+    sync_until_quiet(ctx)
+    print(f"done failures={FAILURES}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The app syncs in the background once someone signs in, and the header says how it stands."""
+
+from __future__ import annotations
+
+import time
+
+from mash_tui.app import MashApp
+from mash_tui.widgets.status_bar import StatusBar
+from tests.conftest import PASSWORD
+from tests.sync.hub import escalated_item, machine, seed_users, sync
+
+
+async def _sign_in(pilot, username: str) -> None:  # noqa: ANN001
+    await pilot.pause()
+    pilot.app.screen.query_one("#username").focus()
+    await pilot.press(*username, "enter")
+    pilot.app.screen.query_one("#password").focus()
+    await pilot.press(*PASSWORD, "enter")
+
+
+async def _until(pilot, condition, seconds: float = 20.0) -> None:  # noqa: ANN001
+    """The sync worker runs for the whole session, so wait on what it shows, not on workers finishing."""
+    stop_at = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < stop_at, f"gave up waiting; header says {pilot.app.sync_text!r}"
+        await pilot.pause(0.05)
+
+
+async def test_header_shows_online_and_work_arrives_from_another_machine(shared_url, tmp_path, clock,
+                                                                         monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
+    officer_pc = machine(tmp_path, "officer", shared_url, clock)
+    seed_users(officer_pc)
+    desk = machine(tmp_path, "desk", shared_url, clock)
+    sync(desk, "os:tester")
+    app = MashApp(desk.home, clock=clock, policy=desk.policy, ticking=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _sign_in(pilot, "dan")
+        await _until(pilot, lambda: app.sync_text.startswith("● online"))
+        assert "all sent" in app.sync_text and "synced " in app.sync_text
+        assert app.screen.query_one(StatusBar).sync_state == app.sync_text
+        # Another machine's change reaches this one by NOTIFY, without waiting for the 30 s poll.
+        reference = escalated_item(officer_pc)
+        sync(officer_pc, "olivia")
+        from mash_tui.services import queue
+
+        await _until(pilot, lambda: any(view.reference == reference for view in queue.queue(desk, app.actor)))
+        app._stop_sync()
+
+
+async def test_header_shows_offline_and_what_waits(tmp_path, clock, monkeypatch) -> None:  # noqa: ANN001
+    from mash_tui.services.users import add_user
+    from tests.conftest import OWNER
+
+    unreachable = "postgresql://nobody@127.0.0.1:1/none"
+    monkeypatch.setenv("MASH_SHARED_DB", unreachable)
+    desk = machine(tmp_path, "desk", unreachable, clock)
+    add_user(desk, OWNER, username="olivia", role="officer", password=PASSWORD)
+    app = MashApp(desk.home, clock=clock, policy=desk.policy, ticking=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(pilot, "olivia")
+        await _until(pilot, lambda: app.sync_text.startswith("○ offline"))
+        assert "1 waiting" in app.sync_text and "never synced" in app.sync_text
+        app._stop_sync()

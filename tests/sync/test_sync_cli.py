@@ -1,0 +1,75 @@
+"""`mash --shared URL users add` and `mash sync --once` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import PASSWORD
+
+
+def _mash(home, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:  # noqa: ANN001
+    return subprocess.run([sys.executable, "-m", "mash_tui", "--home", str(home), *args], input=stdin,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MASH_PASSWORD": PASSWORD, **(env or {})})
+
+
+def test_users_added_hub_wide_then_a_new_machine_syncs_and_signs_in(shared_url, tmp_path) -> None:  # noqa: ANN001
+    added = _mash(tmp_path / "admin", "--shared", shared_url, "users", "add", "olivia", "--role", "officer",
+                  "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    # A new machine knows nobody yet: `--as olivia` fetches the users first, then signs her in.
+    first = _mash(tmp_path / "laptop", "sync", "--once", "--as", "olivia", "--json",
+                  env={"MASH_SHARED_DB": shared_url})
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["as"] == "olivia" and report["scopes"] == ["casework", "users"]
+    again = _mash(tmp_path / "laptop", "--shared", shared_url, "sync", "--once")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("pushed ")
+    listed = _mash(tmp_path / "laptop", "users", "list", "--json")
+    assert [json.loads(line)["username"] for line in listed.stdout.splitlines()] == ["olivia"]
+
+
+def test_sync_without_a_shared_database_exits_2(tmp_path) -> None:  # noqa: ANN001
+    result = _mash(tmp_path / "pc", "sync", "--once", env={"MASH_SHARED_DB": ""})
+    assert result.returncode == 2
+    assert "MASH_SHARED_DB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sync_to_an_unreachable_database_exits_2(tmp_path) -> None:  # noqa: ANN001
+    result = _mash(tmp_path / "pc", "--shared", "postgresql://nobody@127.0.0.1:1/none", "sync", "--once")
+    assert result.returncode == 2
+    assert "unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_conflicts_listed_and_resolved_from_the_command_line(shared_url, tmp_path, clock) -> None:  # noqa: ANN001
+    from mash_tui.services import contacts
+    from tests.sync.hub import ACTORS, amber_form, machine, seed_users, sync
+
+    desk = machine(tmp_path, "desk", shared_url, clock)
+    seed_users(desk)
+    draft = contacts.start_draft(desk, ACTORS["olivia"], amber_form("Fenwick"))
+    sync(desk, "olivia")
+    laptop = machine(tmp_path, "laptop", shared_url, clock)
+    sync(laptop, "olivia")
+    contacts.save_draft(desk, ACTORS["olivia"], draft.id, amber_form("Desk [b]value[/b]"))
+    contacts.save_draft(laptop, ACTORS["olivia"], draft.id, amber_form("Laptop value"))
+    sync(desk, "olivia")
+    sync(laptop, "olivia")
+    supervisor_home = tmp_path / "sue"
+    sync(machine(tmp_path, "sue", shared_url, clock), "os:tester")
+    listed = _mash(supervisor_home, "--shared", shared_url, "conflicts", "--json", "--as", "sue")
+    assert listed.returncode == 0, listed.stderr
+    [conflict] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert conflict["kind"] == "contact_draft" and conflict["author"] == "olivia" and conflict["fields"] == ["form"]
+    assert conflict["server"]["form"]["children"][0]["last_name"] == "Desk [b]value[/b]"
+    refused = _mash(supervisor_home, "--shared", shared_url, "conflicts", "--as", "olivia")
+    assert refused.returncode == 2 and "may not" in refused.stderr
+    resolved = _mash(supervisor_home, "--shared", shared_url, "conflicts", "--as", "sue", "resolve",
+                     str(conflict["id"]), "--keep", "server")
+    assert resolved.returncode == 0, resolved.stderr
+    assert _mash(supervisor_home, "--shared", shared_url, "conflicts", "--as", "sue").stdout.strip() == \
+        "no open conflicts"
