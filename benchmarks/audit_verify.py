@@ -81,7 +81,8 @@ def _rows(count: int) -> Iterator[tuple]:
     start = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
     for number in range(count):
         # Some events fall on the second exactly: their stored text and hashed text differ in form.
-        occurred_at = start + timedelta(seconds=number * 7, microseconds=(number * 7919) % 1_000_000 if number % 5 else 0)
+        microseconds = (number * 7919) % 1_000_000 if number % 5 else 0
+        occurred_at = start + timedelta(seconds=number * 7, microseconds=microseconds)
         actor, role = ACTORS[number % len(ACTORS)]
         action, entity, subject_ref, details = _event_shapes(number)
         event_id = new_id()

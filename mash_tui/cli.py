@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mash: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `mash ... | head` closed the pipe: the reader has what it wanted.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     finally:
         sys.stdout = stdout
     return int(result or 0)

@@ -91,6 +91,10 @@ def _line(entry: AuditEntry) -> str:
     )
 
 
+def _events(count: int) -> str:
+    return f"{count} event" if count == 1 else f"{count} events"
+
+
 def run_verify(args: argparse.Namespace) -> int:
     from mash_tui.services.audit import AuditStoreUnreadable, verify_audit_file
     from mash_tui.store.db import STORE_FILENAME
@@ -102,11 +106,11 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
     elif result.ok:
-        print(f"audit trail intact: {result.events} events, head hash {result.head_hash} "
+        print(f"audit trail intact: {_events(result.events)}, head hash {result.head_hash} "
               f"({result.elapsed_seconds:.2f} s)")
     else:
         from mash_tui.printable import printable
 
         print(printable(f"audit trail BROKEN at {result.first_broken}"))
-        print(f"  {result.events} events before it are intact; the last of them has hash {result.head_hash}")
+        print(f"  the {_events(result.events)} before it are intact; the last has hash {result.head_hash}")
     return 0 if result.ok else EXIT_BROKEN

@@ -7,12 +7,14 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mash_tui.config import PolicyError
 from mash_tui.domain.roles import SYSTEM_ROLE, Actor
 from mash_tui.errors import UserError
 from mash_tui.paths import resolve_home
-from mash_tui.services.context import Context
+
+if TYPE_CHECKING:
+    from mash_tui.services.context import Context
 
 
 def home_of(args: argparse.Namespace) -> Path:
@@ -20,6 +22,7 @@ def home_of(args: argparse.Namespace) -> Path:
 
 
 def context_of(args: argparse.Namespace) -> Context:
+    from mash_tui.config import PolicyError
     from mash_tui.services.context import open_context
 
     try:

@@ -6,7 +6,6 @@ import argparse
 import shutil
 
 from mash_tui.commands.common import home_of, store_owner
-from mash_tui.store.db import STORE_FILENAME
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +19,7 @@ def _run(args: argparse.Namespace) -> int:
     from mash_tui.errors import UserError
     from mash_tui.services.context import open_context
     from mash_tui.services.demo_data import DEMO_PASSWORD, DEMO_USERS, build_demo_store
+    from mash_tui.store.db import STORE_FILENAME
 
     home = home_of(args)
     if (home / STORE_FILENAME).exists():

@@ -91,9 +91,21 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         yield advance
 
 
-def _readable(path: Path) -> Path:
+def _readable(path: Path, args: argparse.Namespace) -> Path:
+    """The file, if it is there and within the policy's import limit (checked before the store opens)."""
+    from mash_tui.commands.common import home_of
+    from mash_tui.config import PolicyError, load_policy
+    from mash_tui.domain.limits import file_too_large
+
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    try:
+        limit = load_policy(home_of(args)).limits.max_import_bytes
+    except PolicyError as error:
+        raise UserError(str(error)) from None
+    size = path.stat().st_size
+    if size > limit:
+        raise UserError(file_too_large(path, size, limit))
     return path
 
 
@@ -101,7 +113,7 @@ def _import_persons(args: argparse.Namespace) -> int:
     from mash_tui.commands.common import context_of, store_owner
     from mash_tui.services.prior_involvement import import_persons
 
-    path = _readable(args.file)
+    path = _readable(args.file, args)
     ctx = context_of(args)
     with _progress_bar(f"Importing {path.name}") as on_progress:
         counts = import_persons(
@@ -123,7 +135,7 @@ def _import_involvements(args: argparse.Namespace) -> int:
     from mash_tui.commands.common import context_of, store_owner
     from mash_tui.services.prior_involvement import import_involvements
 
-    path = _readable(args.file)
+    path = _readable(args.file, args)
     ctx = context_of(args)
     with _progress_bar(f"Importing {path.name}") as on_progress:
         counts = import_involvements(

@@ -60,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     step_up.add_argument("--reason", required=True, help="what new information suggests higher risk")
     step_up.set_defaults(handler=_step_up)
 
+    confirmed = _command(subparsers, "confirmation-received",
+                         "record that a professional's phone referral was confirmed in writing")
+    confirmed.set_defaults(handler=_confirmation_received)
+
 
 def _command(subparsers: argparse._SubParsersAction, name: str, what: str) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(name, help=what, description=f"{what[0].upper()}{what[1:]}.")
@@ -140,3 +144,7 @@ def _decide(args: argparse.Namespace) -> int:
 
 def _step_up(args: argparse.Namespace) -> int:
     return _run(args, lambda ctx, actor, queue: queue.step_up(ctx, actor, args.reference, args.reason))
+
+
+def _confirmation_received(args: argparse.Namespace) -> int:
+    return _run(args, lambda ctx, actor, queue: queue.record_written_confirmation(ctx, actor, args.reference))

@@ -38,6 +38,7 @@ def run_rag(args: argparse.Namespace) -> int:
     # Imported here so building the parser for other commands stays cheap.
     from mash_tui.config import PolicyError, load_policy
     from mash_tui.domain.contact import ContactFileError, parse_contacts
+    from mash_tui.domain.limits import check_field_sizes
     from mash_tui.domain.rag import RulesError, load_rules, recommend
     from mash_tui.paths import resolve_home
 
@@ -54,6 +55,7 @@ def run_rag(args: argparse.Namespace) -> int:
     text = _read_contacts(args.file, policy.limits.max_import_bytes)
     try:
         contacts = parse_contacts(text)
+        check_field_sizes(contacts, policy.limits.max_field_chars)
     except ContactFileError as error:
         for problem in error.problems:
             print(f"mash: error: {problem}", file=sys.stderr)

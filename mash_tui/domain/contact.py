@@ -434,7 +434,8 @@ def _raw_contacts(text: str) -> list[dict[str, Any] | _Unreadable]:
 
 def _json_lines(text: str) -> list[dict[str, Any] | _Unreadable]:
     items: list[dict[str, Any] | _Unreadable] = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    # JSON lines are split on newlines only: U+2028 and friends may stand inside a JSON string.
+    for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

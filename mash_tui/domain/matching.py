@@ -471,10 +471,13 @@ class _Prepared:
     sex: str | None
     postcode: str
     address: str
+    first_as_typed: str
+    last_as_typed: str
 
 
 def _prepare(person: PersonDetails) -> _Prepared:
     sex = person.sex if person.sex in ("F", "M") else None
+    first_words = (person.first_name or "").split()
     return _Prepared(
         first=normalise_name(person.first_name),
         last=normalise_name(person.last_name),
@@ -482,11 +485,14 @@ def _prepare(person: PersonDetails) -> _Prepared:
         sex=sex,
         postcode=normalise_postcode(person.postcode),
         address=normalise_address(person.address),
+        first_as_typed=first_words[0] if first_words else "",
+        last_as_typed=(person.last_name or "").strip(),
     )
 
 
-def _title(word: str) -> str:
-    return word[:1].upper() + word[1:]
+def _as_typed(reason: str | None, said: str, known: str) -> str | None:
+    """Reasons that quote names quote them as typed: {said} from the query, {known} the record."""
+    return reason.format(said=said, known=known) if reason else None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -508,7 +514,7 @@ def _compare_first(query: str, record: str, sexes_differ: bool) -> tuple[Agreeme
     if _sounds_alike(said, known):
         return Agreement.SOUNDS_ALIKE, "first name sounds alike"
     if _forms_of_each_other(said, known):
-        return Agreement.FORM, f"{_title(said)} is a form of {_title(known)}"
+        return Agreement.FORM, "{said} is a form of {known}"
     if _typo_apart(said, known):
         if _transposed(said, known):
             return Agreement.SLIP, "first name has two letters swapped"
@@ -530,11 +536,9 @@ def _compare_last(query: str, record: str) -> tuple[Agreement, str | None]:
     if shared and (len(said_words) > 1 or len(known_words) > 1):
         if set(said_words) == set(known_words):
             return Agreement.PART, "same surname parts in another order"
-        shorter, longer = sorted((query, record), key=lambda name: len(_surname_words(name)))
-        return Agreement.PART, (
-            f"surname {'-'.join(map(_title, _surname_words(shorter)))} is part of "
-            f"{'-'.join(map(_title, _surname_words(longer)))}"
-        )
+        if len(said_words) < len(known_words):
+            return Agreement.PART, "surname {said} is part of {known}"
+        return Agreement.PART, "surname {known} is part of {said}"
     if _sounds_alike(said, known):
         return Agreement.SOUNDS_ALIKE, "surname sounds alike"
     if _typo_apart(said, known):
@@ -646,16 +650,15 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
     first, first_reason = _compare_first(query.first, record.first, sexes_differ)
     last, last_reason = _compare_last(query.last, record.last)
     names_swapped = False
+    first_reason = _as_typed(first_reason, query.first_as_typed, record.first_as_typed)
+    last_reason = _as_typed(last_reason, query.last_as_typed, record.last_as_typed)
     if Agreement.DIFFERENT in (first, last) and query.first and query.last:
         swapped_first, swapped_first_reason = _compare_first(query.last, record.first, sexes_differ)
         swapped_last, swapped_last_reason = _compare_last(query.first, record.last)
         if _name_log_odds(swapped_first, swapped_last) + _SWAPPED_NAMES_PENALTY > _name_log_odds(first, last):
-            first, first_reason, last, last_reason = (
-                swapped_first,
-                swapped_first_reason,
-                swapped_last,
-                swapped_last_reason,
-            )
+            first, last = swapped_first, swapped_last
+            first_reason = _as_typed(swapped_first_reason, query.last_as_typed, record.first_as_typed)
+            last_reason = _as_typed(swapped_last_reason, query.first_as_typed, record.last_as_typed)
             names_swapped = True
     postcode, postcode_reason = _compare_postcode(query.postcode, record.postcode)
     address, address_reason = _compare_address(query.address, record.address)

@@ -7,6 +7,7 @@ shown read-only with its versions; a correction becomes the next version.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +42,7 @@ from mash_tui.widgets.field import (
     TextField,
     TriStateField,
     WholeNumberField,
-    dotted,
-    path_of,
-    read_record,
-    write_record,
+    FormMap,
 )
 from mash_tui.widgets.status_bar import StatusBar
 
@@ -202,10 +200,10 @@ class PersistJob:
     """One trip to the store: start or save the draft, then perhaps raise danger or submit."""
 
     draft_id: str | None
-    form: dict[str, Any] | None
+    form: dict[str, Any] | None  # None when the store already holds what is on screen
     raise_danger: bool = False
     submit: bool = False
-    children: str = ""
+    seen: dict[str, Any] = field(default_factory=dict)  # the form on screen, whether or not it is saved
 
 
 class ContactScreen(Screen[None]):
@@ -275,6 +273,12 @@ class ContactScreen(Screen[None]):
         self._versions: list[ContactView] = []
         self._shown_version = -1
         self._current_section = 0
+        self._lines_shown: dict[str, str] = {}
+        self._form_map: FormMap | None = None
+        # Set by the thread that saves, read by the one that makes the last save on leaving.
+        self._store_lock = threading.Lock()
+        self._stored_draft_id = draft_id
+        self._submitted = False
 
     # Layout
 
@@ -354,10 +358,6 @@ class ContactScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#danger-banner").display = False
         self.query_one("#form-problems").display = False
-        for widget in self.query(Input):
-            widget.cursor_blink = False
-        for area in self.query(TextArea):
-            area.cursor_blink = False
         if self.mode == "draft":
             self.call_after_refresh(self._start_new)
         elif self._reference is not None:
@@ -370,7 +370,7 @@ class ContactScreen(Screen[None]):
     async def _start_new(self) -> None:
         await self._set_entries("children", 1)
         record = {"received_at": self.app.clock.now().replace(microsecond=0).isoformat(), "channel": "phone"}
-        write_record(self.form, record)
+        self.form_map.write(record)
         self._baseline = self._read()
         self._show_title()
         self._focus_first_field()
@@ -379,8 +379,18 @@ class ContactScreen(Screen[None]):
     def form(self) -> VerticalScroll:
         return self.query_one("#contact-form", VerticalScroll)
 
+    @property
+    def form_map(self) -> FormMap:
+        if self._form_map is None:
+            self._form_map = FormMap.of(self.form)
+        return self._form_map
+
+    def _reshaped(self) -> None:
+        """Children, adults or agencies came or went: the fields' places in the record moved."""
+        self._form_map = None
+
     def _read(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, **read_record(self.form)}
+        return {"schema": SCHEMA, **self.form_map.read()}
 
     async def _set_entries(self, key: str, count: int) -> None:
         entries = self.query_one(f"#{key}-list", RecordList)
@@ -389,6 +399,7 @@ class ContactScreen(Screen[None]):
             await entries.mount_all([ENTRY_BLOCKS[key]() for _ in range(count - len(items))])
         for extra in items[count:]:
             await extra.remove()
+        self._reshaped()
         self._renumber(entries)
 
     def _renumber(self, entries: RecordList) -> None:
@@ -401,7 +412,7 @@ class ContactScreen(Screen[None]):
         for key in ENTRY_BLOCKS:
             entries = record.get(key)
             await self._set_entries(key, len(entries) if isinstance(entries, list) else 0)
-        write_record(self.form, record)
+        self.form_map.write(record)
         self._show_danger()
 
     def _focus_first_field(self) -> None:
@@ -410,8 +421,15 @@ class ContactScreen(Screen[None]):
 
     # Titles and state lines
 
+    def _set_line(self, selector: str, text: Text) -> None:
+        """Rewrite a line of the header; re-arranging the screen only if its length changed."""
+        before = self._lines_shown.get(selector)
+        if before == text.plain:
+            return
+        self._lines_shown[selector] = text.plain
+        self.query_one(selector, Static).update(text, layout=before is None or len(before) != len(text.plain))
+
     def _show_title(self) -> None:
-        title = self.query_one("#contact-title", Static)
         reference = self._reference
         if self.mode == "read_only" and self._versions:
             shown = self._versions[self._shown_version]
@@ -424,25 +442,21 @@ class ContactScreen(Screen[None]):
             words = f"Contact {reference} (draft)"
         else:
             words = "New contact"
-        title.update(Text(words))
+        self._set_line("#contact-title", Text(words))
         self._show_state()
 
     def _show_state(self) -> None:
-        state = self.query_one("#contact-state", Static)
         if self.mode == "read_only" and self._versions:
-            state.update(self._version_line())
-            return
-        if self.mode == "correcting":
-            state.update(Text("F9 submits the correction; Escape leaves it unchanged. The old version is kept."))
-            return
-        if self._save_error:
-            state.update(Text(f"Not saved: {self._save_error}", style="bold"))
-        elif self._saving:
-            state.update(Text("Saving…"))
+            state = self._version_line()
+        elif self.mode == "correcting":
+            state = Text("F9 submits the correction; Escape leaves it unchanged. The old version is kept.")
+        elif self._save_error:
+            state = Text(f"Not saved: {self._save_error}", style="bold")
         elif self._saved_at:
-            state.update(Text(f"Saved {self._saved_at}; it saves by itself as you type"))
+            state = Text(f"Saved {self._saved_at}; it saves by itself as you type")
         else:
-            state.update(Text("Not saved yet; it saves by itself as you type"))
+            state = Text("Not saved yet; it saves by itself as you type")
+        self._set_line("#contact-state", state)
 
     def _version_line(self) -> Text:
         shown = self._versions[self._shown_version]
@@ -474,10 +488,8 @@ class ContactScreen(Screen[None]):
         banner.update(words)
 
     def _immediate_danger_ticked(self) -> bool:
-        for check in self.query(CheckField):
-            if check.key == "immediate_danger":
-                return bool(check.read())
-        return False
+        danger = self.form_map.by_path().get("concerns.immediate_danger")
+        return bool(danger is not None and danger.read())
 
     # Loading
 
@@ -590,6 +602,7 @@ class ContactScreen(Screen[None]):
         entries = self.query_one(f"#{key}-list", RecordList)
         block = ENTRY_BLOCKS[key]()
         await entries.mount(block)
+        self._reshaped()
         self._renumber(entries)
         block.query(FormField).first().focus_target.focus()
         self._changed()
@@ -616,6 +629,7 @@ class ContactScreen(Screen[None]):
         position = block.index
         name = f"{block.noun} {position + 1}"
         await block.remove()
+        self._reshaped()
         self._renumber(entries)
         remaining = entries.items
         if remaining:
@@ -741,10 +755,7 @@ class ContactScreen(Screen[None]):
             return
         self._want_submit = False
         self._saving = True
-        self._show_state()
-        children = _children_names(form)
-        job = PersistJob(self._draft_id, None if unchanged and self._draft_id else form, danger, submit, children)
-        self._persist(job)
+        self._persist(PersistJob(self._draft_id, None if unchanged and self._draft_id else form, danger, submit, form))
 
     @work(thread=True, exclusive=True, group="contact-persist", exit_on_error=False)
     def _persist(self, job: PersistJob) -> None:
@@ -754,18 +765,23 @@ class ContactScreen(Screen[None]):
         ctx = self.app.context_when_ready()
         draft = item = contact = None
         try:
-            if job.draft_id is None:
-                draft = contacts.start_draft(ctx, self.actor, job.form)
-            elif job.form is not None:
-                draft = contacts.save_draft(ctx, self.actor, job.draft_id, job.form)
-            draft_id = draft.id if draft is not None else job.draft_id
-            assert draft_id is not None
-            if job.raise_danger:
-                from mash_tui.services.queue import raise_immediate_danger
+            with self._store_lock:
+                if job.draft_id is None:
+                    draft = contacts.start_draft(ctx, self.actor, job.form)
+                    self._stored_draft_id = draft.id
+                elif job.form is not None:
+                    draft = contacts.save_draft(ctx, self.actor, job.draft_id, job.form)
+                draft_id = draft.id if draft is not None else job.draft_id
+                assert draft_id is not None
+                if job.raise_danger:
+                    from mash_tui.services.queue import raise_immediate_danger
+                    from mash_tui.services.work import draft_children
 
-                item = raise_immediate_danger(ctx, self.actor, draft_id, job.children or "child not named yet")
-            if job.submit:
-                contact = contacts.submit_draft(ctx, self.actor, draft_id)
+                    children = draft_children(job.seen) or "child not named yet"
+                    item = raise_immediate_danger(ctx, self.actor, draft_id, children)
+                if job.submit:
+                    contact = contacts.submit_draft(ctx, self.actor, draft_id)
+                    self._submitted = True
         except contacts.ContactInvalid as invalid:
             self.post_message(self.Persisted(job, draft, item, None, str(invalid), list(invalid.problems)))
         except UserError as error:
@@ -775,6 +791,43 @@ class ContactScreen(Screen[None]):
             raise
         else:
             self.post_message(self.Persisted(job, draft, item, contact))
+
+    def on_unmount(self) -> None:
+        """Leaving by any road (Home, sign-out, quit) still keeps what was typed since the last save."""
+        if self.mode != "draft" or self._submitted or self._form_map is None or self._desk_unavailable():
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        form = self._read()
+        if not self._saving and form == (self._saved if self._draft_id else self._baseline):
+            return
+        # Not a worker of this screen, which is going; not a daemon, so even quitting waits for it.
+        threading.Thread(target=self._last_save, args=(self.app.ctx, form), name="contact-last-save").start()
+
+    def _desk_unavailable(self) -> bool:
+        try:
+            self.app.ctx  # noqa: B018 - raises while the store is still opening
+        except RuntimeError:
+            return True
+        return False
+
+    def _last_save(self, ctx: Any, form: dict[str, Any]) -> None:
+        from mash_tui.errors import UserError
+        from mash_tui.services import contacts
+
+        with self._store_lock:
+            if self._submitted:
+                return
+            try:
+                if self._stored_draft_id is None:
+                    contacts.start_draft(ctx, self.actor, form)
+                else:
+                    contacts.save_draft(ctx, self.actor, self._stored_draft_id, form)
+            except UserError:
+                pass  # the draft was submitted or discarded meanwhile: nothing of it is left to keep
+            except Exception:  # noqa: BLE001 - the app is closing: no screen is left to tell
+                pass
 
     @on(Persisted)
     def _persisted(self, message: Persisted) -> None:
@@ -812,7 +865,7 @@ class ContactScreen(Screen[None]):
     def _problems_by_holder(self, record: dict[str, Any]) -> dict[Widget, list[str]]:
         """What is wrong, attached to the field (or section) that can put it right, in screen order."""
         holders: dict[Widget, list[str]] = {}
-        fields = {dotted(path_of(form_field)): form_field for form_field in self.query(FormField)}
+        fields = self.form_map.by_path()
         for form_field in fields.values():
             words = form_field.own_problem()
             if words:
@@ -843,7 +896,7 @@ class ContactScreen(Screen[None]):
 
     def _show_problems(self, problems: list[Any], summary: str | None) -> None:
         """Problems reported by the store: attach each to its field as a check here would."""
-        fields = {dotted(path_of(form_field)): form_field for form_field in self.query(FormField)}
+        fields = self.form_map.by_path()
         holders: dict[Widget, list[str]] = {}
         for problem in problems:
             holder = self._holder_for(problem.field, fields)
@@ -958,15 +1011,3 @@ def _in_words(holder: Widget, words: str) -> str:
     if words == "This is required" and isinstance(holder, FormField):
         return f"{holder.label} is required"
     return words
-
-
-def _children_names(form: dict[str, Any]) -> str:
-    names = []
-    for child in form.get("children") or []:
-        parts = [child.get("first_name"), child.get("last_name")]
-        name = " ".join(part for part in parts if isinstance(part, str) and part.strip())
-        if not name and child.get("aliases"):
-            name = str(child["aliases"][0])
-        if name:
-            names.append(name)
-    return ", ".join(names)

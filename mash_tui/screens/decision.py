@@ -19,6 +19,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
+from textual.worker import Worker
 
 from mash_tui.clock import to_local
 from mash_tui.domain.codes import CONCERN_CATEGORIES, DECISION_OUTCOMES, FLAGS, SOURCES_OF_CONTACT
@@ -359,6 +360,10 @@ class DecisionScreen(Screen[None]):
         if action == "step_up":
             return may(self.actor.role, "item.step_up") and state is ItemState.EARLY_HELP
         return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker messages do not bubble: the app's one handler reports a failure in words.
+        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
 
     # -- loading ----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.services.views import WorkRow
+from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
 
 
@@ -82,7 +83,7 @@ class HomeScreen(Screen[None]):
             table.add_row(
                 Text(row.reference),
                 Text(row.state),
-                Text(row.children),
+                safe_text(row.children),
                 Text(to_local(row.updated_at).strftime("%d %b %H:%M")),
                 key=row.key,
             )

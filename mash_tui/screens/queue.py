@@ -102,6 +102,8 @@ class QueueScreen(Screen[None]):
         self.post_message(self.Loaded(queue.queue(ctx, self.actor), ctx.policy.near_breach))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker messages do not bubble: the app's one handler reports a failure in words.
+        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
         # The poll is armed again only when a load has finished, however it finished.
         if event.worker.group == LOAD_GROUP and event.state in (
             WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor, may
@@ -163,6 +164,10 @@ class RecommendationScreen(Screen[None]):
                 and may(self.actor.role, "contact.escalate")
             )
         return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker messages do not bubble: the app's one handler reports a failure in words.
+        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
 
     # -- loading ----------------------------------------------------------------------------
 

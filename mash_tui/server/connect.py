@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from mash_tui.errors import UserError
@@ -21,8 +22,17 @@ def libpq_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix):]
     if not url.startswith("postgresql://"):
-        raise UserError(f"shared database URL {url!r}: use postgresql://USER@HOST:PORT/DATABASE")
+        raise UserError(f"shared database URL {redacted(url)!r}: use postgresql://USER@HOST:PORT/DATABASE")
     return url
+
+
+_URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)[^@/?#\s]*@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def redacted(text: str) -> str:
+    """`text` with any password of a database URL or connection string in it blanked out."""
+    return _KEYWORD_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -32,4 +42,8 @@ def sqlalchemy_url(url: str) -> str:
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     import psycopg
 
-    return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+    try:
+        return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.ProgrammingError as error:
+        # A URL libpq cannot parse; its message quotes the URL, password and all.
+        raise UserError(f"shared database URL {redacted(url)!r}: {redacted(str(error))}") from None

@@ -296,7 +296,7 @@ def _walk(connection: sqlite3.Connection, low: int, high: int) -> _Stretch:
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
     connection.execute("PRAGMA query_only = ON")
     return connection
 

@@ -16,6 +16,7 @@ from mash_tui.domain.contact import (
     parse_contacts,
     validate_contact,
 )
+from mash_tui.domain.limits import check_field_sizes
 from mash_tui.domain.rag import load_rules, recommend
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
@@ -163,6 +164,10 @@ def load_draft(ctx: Context, actor: Actor, draft_id: str) -> DraftView:
 
 def _store_contact(uow: UnitOfWork, ctx: Context, contact: Contact, reference: str, *, version: int = 1,
                    supersedes_id: str | None = None) -> ContactRecord:
+    try:
+        check_field_sizes([contact], ctx.policy.limits.max_field_chars)
+    except ContactFileError as error:
+        raise ContactInvalid(list(error.problems)) from None
     rules = load_rules(_rules_path(ctx))
     recommendation = recommend(contact, rules, non_mobile_under_months=ctx.policy.rag.non_mobile_under_months)
     record = contact_to_json(contact)
@@ -231,6 +236,7 @@ def import_contacts(ctx: Context, actor: Actor, text: str) -> list[ContactView]:
     require(ctx, actor, "contact.import")
     try:
         contacts = parse_contacts(text)
+        check_field_sizes(contacts, ctx.policy.limits.max_field_chars)
     except ContactFileError as error:
         raise ContactInvalid(list(error.problems)) from None
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:

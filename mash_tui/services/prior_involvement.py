@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from mash_tui.clock import Clock
 from mash_tui.domain import routing
@@ -32,6 +33,7 @@ from mash_tui.store.known_persons import (
 from mash_tui.store.unit_of_work import unit_of_work
 
 ProgressCallback = Callable[[int, int], None]
+_Counts = TypeVar("_Counts", PersonImport, InvolvementImport)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +80,11 @@ def _load_in_one_transaction(
     store: Store,
     actor: Actor,
     clock: Clock,
-    load: Callable[[sqlite3.Connection], PersonImport | InvolvementImport],
+    load: Callable[[sqlite3.Connection], _Counts],
     action: str,
     entity: str,
     path: Path,
-) -> PersonImport | InvolvementImport:
+) -> _Counts:
     with unit_of_work(store, actor, clock) as uow:
         connection = uow.session.connection().connection.dbapi_connection
         counts = load(connection)
@@ -106,7 +108,7 @@ def import_persons(
     Raises `known_persons.ReferenceDataError` (a UserError naming line and column) on a bad row,
     leaving the store as it was.
     """
-    result = _load_in_one_transaction(
+    return _load_in_one_transaction(
         store,
         actor,
         clock,
@@ -117,8 +119,6 @@ def import_persons(
         "known_person",
         path,
     )
-    assert isinstance(result, PersonImport)
-    return result
 
 
 def import_involvements(
@@ -131,7 +131,7 @@ def import_involvements(
     on_progress: ProgressCallback | None = None,
 ) -> InvolvementImport:
     """Load an involvements CSV, all or nothing; a person's rows replace their earlier ones."""
-    result = _load_in_one_transaction(
+    return _load_in_one_transaction(
         store,
         actor,
         clock,
@@ -142,8 +142,6 @@ def import_involvements(
         "involvement",
         path,
     )
-    assert isinstance(result, InvolvementImport)
-    return result
 
 
 def _candidate(stored: StoredRecord, score: float, band: Band | None, reasons: tuple[str, ...]) -> Candidate:

@@ -26,7 +26,14 @@ from mash_tui.domain.workflow import (
 )
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
-from mash_tui.services.clocks import ClockView, clocks_of_items, meet_clocks, start_clock, supersede_clocks
+from mash_tui.services.clocks import (
+    ClockView,
+    clocks_of_items,
+    live_clocks,
+    meet_clocks,
+    start_clock,
+    supersede_clocks,
+)
 from mash_tui.services.context import Context
 from mash_tui.store.casework import ContactDraft, ContactRecord, Decision, ItemEvent, MatchDecision, Rating, WorkItem
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
@@ -492,7 +499,9 @@ def decide(ctx: Context, actor: Actor, reference: str, *, rag: str, outcome: str
         uow.add(Decision(item_id=item.id, rag=level.value, outcome=outcome, flags=flags, reason=reason,
                          decided_by=actor.username, decided_at=uow.now))
         meet_clocks(uow, item.id, "decision")
-        if decision_meets_rag_clock(level, outcome):
+        # A final decision settles the route, so the RAG clock ends with it; information gathering
+        # keeps AMBER's clock running until the MASH discussion.
+        if decision_meets_rag_clock(level, outcome) or new_state not in HELD_STATES:
             meet_clocks(uow, item.id, *RAG_CLOCKS.values())
         if "lado_referral" in flags:
             meet_clocks(uow, item.id, "lado")
@@ -581,3 +590,18 @@ def item_history(ctx: Context, actor: Actor, reference: str) -> list[dict[str, A
         uow.audit("item.view", "work_item", item.id, subject_ref=reference)
         return [{"kind": e.kind, "actor": e.actor, "at": e.occurred_at, "details": dict(e.details)} for e in events]
 
+
+
+def record_written_confirmation(ctx: Context, actor: Actor, reference: str) -> ItemView:
+    """A professional's phone referral confirmed in writing: its 48-hour clock is met."""
+    require(ctx, actor, "contact.escalate", subject_ref=reference)
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        item = _item(uow.session, reference)
+        if not live_clocks(uow.session, item.id, "confirmation"):
+            raise ItemRefused(f"{reference} is not waiting for a written confirmation")
+        meet_clocks(uow, item.id, "confirmation")
+        _changed(uow, item)
+        _event(uow, item, "written_confirmation")
+        uow.audit("item.written_confirmation", "work_item", item.id, subject_ref=reference)
+        uow.mutate("record_written_confirmation.v1", {"id": item.id, "reference": reference})
+    return item_view(ctx, reference)

@@ -26,14 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
-from multiprocessing.connection import Connection
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -68,8 +66,6 @@ CONTACT_ROLES = ("child", "adult")
 DEFAULT_MAX_FIELD_CHARS = 20_000
 
 _BATCH_ROWS = 20_000
-_SECOND_PROCESS_FROM_BYTES = 16 * 1024 * 1024
-_IMPORT_CACHE_KIB = 256 * 1024
 _ProgressCallback = Callable[[int, int], None]
 
 
@@ -211,10 +207,6 @@ class _PersonRow:
     stored: tuple[str | None, ...]
     """The `known_person` columns after `id`, as written."""
 
-    @property
-    def person_id(self) -> str:
-        return self.stored[0]  # type: ignore[return-value]
-
 
 def _person_rows(rows: Iterable[_Row], path: Path) -> Iterator[_PersonRow]:
     first_line_of: dict[str, int] = {}
@@ -261,22 +253,6 @@ def _person_from_row(values: Sequence[Any]) -> PersonDetails:
     )
 
 
-@dataclass
-class _BulkSettings:
-    connection: sqlite3.Connection
-    cache_size: int
-
-    @classmethod
-    def widen(cls, connection: sqlite3.Connection) -> _BulkSettings:
-        """A large page cache for the load; index pages are touched out of order."""
-        previous = connection.execute("PRAGMA cache_size").fetchone()[0]
-        connection.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
-        return cls(connection, previous)
-
-    def restore(self) -> None:
-        self.connection.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
-
-
 def _stage_keys(connection: sqlite3.Connection) -> None:
     connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS staged_key (key INTEGER NOT NULL, record INTEGER NOT NULL)"
@@ -295,8 +271,8 @@ def _index_staged_keys(connection: sqlite3.Connection, source: int) -> None:
 
 
 _ParsedPersons = tuple[list[tuple[tuple[str | None, ...], list[int]]], int, int]
-"""A batch of checked persons (their `known_person` values and key numbers), and how far through
-the file it reaches (bytes read, file size)."""
+"""A batch of checked persons (their `known_person` values and index key numbers), and how far
+through the file it reaches (bytes read, file size)."""
 
 
 def _parsed_person_batches(path: Path, max_field_chars: int) -> Iterator[_ParsedPersons]:
@@ -305,48 +281,6 @@ def _parsed_person_batches(path: Path, max_field_chars: int) -> Iterator[_Parsed
     for batch in _batches(rows, _BATCH_ROWS):
         parsed = [(row.stored, _key_numbers(blocking_keys(row.person))) for row in batch]
         yield parsed, position.bytes_read, position.total
-
-
-def _send_parsed_persons(path: str, max_field_chars: int, sender: Connection) -> None:
-    """Runs in a second process: reads, checks and computes keys while the first one writes."""
-    try:
-        for parsed in _parsed_person_batches(Path(path), max_field_chars):
-            sender.send(("batch", parsed))
-        sender.send(("done", None))
-    except ReferenceDataError as error:
-        sender.send(("refused", str(error)))
-    except Exception as error:  # noqa: BLE001 - handed to the writing process, which raises it
-        sender.send(("failed", f"{type(error).__name__}: {error}"))
-    finally:
-        sender.close()
-
-
-def _parsed_in_second_process(path: Path, max_field_chars: int) -> Iterator[_ParsedPersons]:
-    # Spawned, not forked: the writing process holds an open transaction.
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    reader = context.Process(target=_send_parsed_persons, args=(str(path), max_field_chars, sender), daemon=True)
-    reader.start()
-    sender.close()
-    try:
-        while True:
-            try:
-                kind, payload = receiver.recv()
-            except EOFError:
-                raise RuntimeError(f"{path}: the process reading the file stopped unexpectedly") from None
-            if kind == "batch":
-                yield payload
-            elif kind == "done":
-                return
-            elif kind == "refused":
-                raise ReferenceDataError(payload)
-            else:
-                raise RuntimeError(f"{path}: reading the file failed: {payload}")
-    finally:
-        receiver.close()
-        if reader.is_alive():
-            reader.terminate()
-        reader.join()
 
 
 def load_persons(
@@ -358,23 +292,9 @@ def load_persons(
 ) -> PersonImport:
     """Check and load a persons CSV on `connection`, which must be inside a write transaction.
 
-    A large file is read and checked in a second process while this one writes: on two cores that
-    takes the CSV parsing and key computation (most of the work) off the writer. Raises
-    ReferenceDataError at the first bad row; the caller rolls the transaction back.
+    Raises ReferenceDataError at the first bad row; the caller rolls the transaction back.
     """
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise ReferenceDataError(f"{path}: cannot be read: {error.strerror}") from None
-    if size >= _SECOND_PROCESS_FROM_BYTES:
-        batches = _parsed_in_second_process(path, max_field_chars)
-    else:
-        batches = _parsed_person_batches(path, max_field_chars)
-    settings = _BulkSettings.widen(connection)
-    try:
-        return _write_persons(connection, batches, on_progress)
-    finally:
-        settings.restore()
+    return _write_persons(connection, _parsed_person_batches(path, max_field_chars), on_progress)
 
 
 def _write_persons(
@@ -484,51 +404,47 @@ def load_involvements(
     Each person's involvements in the file replace all of theirs already stored. Raises
     ReferenceDataError at the first bad row, or at a row whose person is not imported.
     """
-    settings = _BulkSettings.widen(connection)
-    try:
-        position = _ReadPosition()
-        rows = _involvement_rows(
-            _read_rows(path, INVOLVEMENT_COLUMNS, max_field_chars=max_field_chars, position=position), path
-        )
-        seen: set[str] = set()
-        total = 0
-        for batch in _batches(rows, _BATCH_ROWS):
-            total += len(batch)
-            new_people = list(dict.fromkeys(item.person_id for _row, item in batch if item.person_id not in seen))
-            known = {
-                person_id
-                for (person_id,) in connection.execute(
-                    "SELECT person_id FROM known_person WHERE person_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(new_people),),
-                )
-            }
-            for row, item in batch:
-                if item.person_id not in seen and item.person_id not in known:
-                    raise _problem(path, row, "person_id", f"no person {item.person_id!r}; import persons first")
-            connection.executemany("DELETE FROM involvement WHERE person_id = ?", [(pid,) for pid in new_people])
-            seen.update(new_people)
-            connection.executemany(
-                "INSERT INTO involvement (person_id, service, status, start_date, end_date, allocated_worker, "
-                "team, phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        item.person_id,
-                        item.service,
-                        item.status,
-                        item.start_date.isoformat() if item.start_date else None,
-                        item.end_date.isoformat() if item.end_date else None,
-                        item.allocated_worker,
-                        item.team,
-                        item.phone,
-                    )
-                    for _row, item in batch
-                ],
+    position = _ReadPosition()
+    rows = _involvement_rows(
+        _read_rows(path, INVOLVEMENT_COLUMNS, max_field_chars=max_field_chars, position=position), path
+    )
+    seen: set[str] = set()
+    total = 0
+    for batch in _batches(rows, _BATCH_ROWS):
+        total += len(batch)
+        new_people = list(dict.fromkeys(item.person_id for _row, item in batch if item.person_id not in seen))
+        known = {
+            person_id
+            for (person_id,) in connection.execute(
+                "SELECT person_id FROM known_person WHERE person_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(new_people),),
             )
-            if on_progress is not None:
-                on_progress(position.bytes_read, position.total)
-        return InvolvementImport(rows=total, persons=len(seen))
-    finally:
-        settings.restore()
+        }
+        for row, item in batch:
+            if item.person_id not in seen and item.person_id not in known:
+                raise _problem(path, row, "person_id", f"no person {item.person_id!r}; import persons first")
+        connection.executemany("DELETE FROM involvement WHERE person_id = ?", [(pid,) for pid in new_people])
+        seen.update(new_people)
+        connection.executemany(
+            "INSERT INTO involvement (person_id, service, status, start_date, end_date, allocated_worker, "
+            "team, phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    item.person_id,
+                    item.service,
+                    item.status,
+                    item.start_date.isoformat() if item.start_date else None,
+                    item.end_date.isoformat() if item.end_date else None,
+                    item.allocated_worker,
+                    item.team,
+                    item.phone,
+                )
+                for _row, item in batch
+            ],
+        )
+        if on_progress is not None:
+            on_progress(position.bytes_read, position.total)
+    return InvolvementImport(rows=total, persons=len(seen))
 
 
 def involvements_of(connection: sqlite3.Connection, person_ids: Iterable[str]) -> dict[str, list[Involvement]]:

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, Static
 from textual.widgets._select import SelectOverlay
 
-from mash_tui.widgets.field import ChoiceField, FormField
+from mash_tui.widgets.field import ChoiceField, FieldInput, FormField
 
 
 def code_label(code: str, name: str) -> Text:
@@ -53,22 +53,16 @@ class CategoryPicker(FormField):
         super().__init__(key, label, classes=classes)
         self.codes = dict(codes)
         self._chosen: list[str] = []
+        self._control = self.make_control()
 
     def make_control(self) -> Widget:
-        return Vertical(
-            Input(placeholder="type a code or words to narrow the list", compact=True, classes="category-filter"),
-            SelectionList[str](*self._options(""), compact=True, classes="category-list"),
-            Static(self._summary(), classes="category-summary"),
-            classes="category-picker",
+        # Held directly, not looked up: the form is read once more while its screen is closing.
+        self.filter_input = FieldInput(
+            placeholder="type a code or words to narrow the list", compact=True, classes="category-filter"
         )
-
-    @property
-    def filter_input(self) -> Input:
-        return self.query_one(".category-filter", Input)
-
-    @property
-    def selection_list(self) -> SelectionList[str]:
-        return self.query_one(".category-list", SelectionList)
+        self.selection_list = SelectionList[str](*self._options(""), compact=True, classes="category-list")
+        self.summary = Static(self._summary(), classes="category-summary")
+        return Vertical(self.filter_input, self.selection_list, self.summary, classes="category-picker")
 
     @property
     def focus_target(self) -> Widget:
@@ -102,7 +96,7 @@ class CategoryPicker(FormField):
         self._chosen = kept + [code for code in ticked if code not in kept]
 
     def _refresh_summary(self) -> None:
-        self.query_one(".category-summary", Static).update(self._summary())
+        self.summary.update(self._summary())
 
     @on(Input.Changed, ".category-filter")
     def _narrow(self, event: Input.Changed) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TextArea
 
@@ -109,20 +111,48 @@ def value_at(record: Any, path: list[PathPart]) -> Any:
     return record
 
 
+@dataclass(frozen=True)
+class FormMap:
+    """Where each field of a form sits in the record, worked out once for as long as the form keeps its shape.
+
+    Autosave reads the whole form every few hundred milliseconds while the officer types, so
+    the walk over the screen is done once, not on every read.
+    """
+
+    lists: list[list[PathPart]]
+    fields: list[tuple[FormField, list[PathPart]]]
+
+    @classmethod
+    def of(cls, root: Widget) -> FormMap:
+        return cls(
+            [path_of(record_list) for record_list in root.query(RecordList)],
+            [(field, path_of(field)) for field in root.query(FormField)],
+        )
+
+    def read(self) -> dict[str, Any]:
+        """Every field, in screen order, as one record."""
+        record: dict[str, Any] = {}
+        for path in self.lists:
+            _place(record, path, [])
+        for field, path in self.fields:
+            _place(record, path, field.read())
+        return record
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Put a record's values into the fields; the list items must already be there."""
+        for field, path in self.fields:
+            field.write(value_at(record, path))
+
+    def by_path(self) -> dict[str, FormField]:
+        return {dotted(path): field for field, path in self.fields}
+
+
 def read_record(root: Widget) -> dict[str, Any]:
-    """Every field under `root`, in screen order, as one record."""
-    record: dict[str, Any] = {}
-    for record_list in root.query(RecordList):
-        _place(record, path_of(record_list), [])
-    for field in root.query(FormField):
-        _place(record, path_of(field), field.read())
-    return record
+    return FormMap.of(root).read()
 
 
 def write_record(root: Widget, record: dict[str, Any]) -> None:
-    """Put a record's values into the fields; the list items must already be there."""
-    for field in root.query(FormField):
-        field.write(value_at(record, path_of(field)))
+    FormMap.of(root).write(record)
 
 
 class FormField(Widget):
@@ -135,17 +165,20 @@ class FormField(Widget):
         self.key = key
         self.label = label
         self.problem: str | None = None
+        self._control: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.label), classes="field-label")
-        yield self.make_control()
+        yield self.control
 
     def make_control(self) -> Widget:
         raise NotImplementedError
 
     @property
     def control(self) -> Widget:
-        return self.children[1]
+        if self._control is None:
+            self._control = self.make_control()
+        return self._control
 
     @property
     def focus_target(self) -> Widget:
@@ -178,6 +211,19 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
+class FieldInput(Input):
+    """A one-line input whose box never changes size with its text.
+
+    Textual's Input treats each change of its scrollable width as a change of layout, which
+    re-arranges the whole screen on every key; in a form of seventy fields that is most of the
+    time a key takes. The width that scrolling needs is kept up to date without it.
+    """
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+
+
 class TextField(FormField):
     """Free text; empty is null, and anything else is kept exactly as typed."""
 
@@ -186,7 +232,7 @@ class TextField(FormField):
         self.placeholder = placeholder
 
     def make_control(self) -> Widget:
-        return Input(placeholder=self.placeholder, compact=True, select_on_focus=False)
+        return FieldInput(placeholder=self.placeholder, compact=True, select_on_focus=False)
 
     @property
     def input(self) -> Input:
@@ -318,7 +364,7 @@ class CheckField(FormField):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="field-label")
-        yield self.make_control()
+        yield self.control
 
     @property
     def checkbox(self) -> Checkbox:

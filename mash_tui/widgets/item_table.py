@@ -18,6 +18,7 @@ from mash_tui.domain.timescales import ClockWindow
 from mash_tui.domain.workflow import STATE_LABELS, ItemState
 from mash_tui.widgets.countdown import time_left_cell
 from mash_tui.widgets.rag_badge import rag_text
+from mash_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -129,8 +130,8 @@ class ItemTable(DataTable[Text]):
         return {
             "rag": rag_text(row.rag, variables),
             "reference": Text(row.reference),
-            "children": Text(row.children),
-            "holder": Text(row.holder or "—"),
+            "children": safe_text(row.children),
+            "holder": safe_text(row.holder or "—"),
             "state": Text(row.state),
         }
 

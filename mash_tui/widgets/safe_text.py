@@ -21,9 +21,10 @@ from textual.filter import LineFilter
 
 from mash_tui.printable import printable
 
-# Every character a terminal may act on, and that takes no cell: C0 but newline, DEL, C1, and the
-# bidirectional embeddings, overrides and isolates, and the line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Every character a terminal may act on, and that takes no cell: C0 (a newline too: a line of the
+# screen never holds one), DEL, C1, the bidirectional embeddings, overrides and isolates, and the
+# line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def safe_text(value: object, style: str | Style = "", *, multiline: bool = False) -> Text:

@@ -251,7 +251,7 @@ def _swap(connection: sqlite3.Connection, first: int, second: int) -> None:
 
 
 @pytest.mark.parametrize(("first", "second"), [(4, 5), (2, 12), (1, 2)])
-def test_reordered_events_are_caught_at_the_first_out_of_place(store, verify, trail, first, second) -> None:  # noqa: ANN001
+def test_reordered_events_are_caught_at_the_first_out_of_place(store, verify, trail, first, second) -> None:  # noqa
     with _attacker(store.path) as connection:
         moved_id = _row(connection, second)["id"]
         _swap(connection, first, second)

@@ -73,3 +73,25 @@ def test_claim_held_by_another(ctx, users) -> None:
 
     with pytest.raises(queue.ItemRefused, match="held by dan"):
         queue.claim(ctx, Actor("dee", "decision_maker"), reference)
+
+
+def _professional_phone_form() -> dict:
+    record = _amber_form()
+    record["referrer"] = {"source": "2A", "name": "Pat Teacher", "phone": "01632 960111"}
+    return record
+
+
+def test_final_decision_ends_the_rag_clock_and_confirmation_is_recorded(ctx, users, clock) -> None:
+    officer, dm = users["olivia"], users["dan"]
+    draft = contacts.start_draft(ctx, officer, _professional_phone_form())
+    reference = contacts.submit_draft(ctx, officer, draft.id).reference
+    item = queue.escalate(ctx, officer, reference)
+    assert {c.clock for c in item.clocks} == {"decision", "amber", "confirmation"}
+    queue.claim(ctx, dm, reference)
+    decided = queue.decide(ctx, dm, reference, rag="AMBER", outcome="assessment")
+    running = {c.clock for c in decided.clocks if c.met_at is None}
+    assert running == {"confirmation"}
+    confirmed = queue.record_written_confirmation(ctx, officer, reference)
+    assert all(c.met_at is not None for c in confirmed.clocks)
+    with pytest.raises(queue.ItemRefused, match="not waiting"):
+        queue.record_written_confirmation(ctx, officer, reference)

@@ -296,3 +296,17 @@ async def test_the_form_gives_back_exactly_the_record_it_was_given(ctx, users, c
             await pilot.pause()
             assert screen._read() == record
         assert isinstance(_field(screen, "received_at").control, Input)
+
+
+async def test_leaving_by_another_road_keeps_the_last_keys(ctx, users, clock) -> None:
+    app = make_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_contact_screen(pilot, users["olivia"])
+        await pilot.press("f4", *"Amelia", "f1")  # Home at once: before autosave's turn comes
+        assert isinstance(app.screen, HomeScreen)
+
+        def stored_name() -> str | None:
+            drafts = contacts.open_drafts(ctx, users["olivia"])
+            return drafts[0].form["children"][0]["first_name"] if drafts else None
+
+        await wait_until(pilot, lambda: stored_name() == "Amelia", 2.0)

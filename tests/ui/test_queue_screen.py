@@ -137,24 +137,29 @@ async def test_rows_update_in_place_and_time_left_follows_the_deadline(ctx, cloc
     from mash_tui.services import queue
 
     app = desk_app(ctx, clock)
+    screen = QueueScreen(users["dan"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_as(pilot, users["dan"], QueueScreen(users["dan"]))
-        table = _table(pilot)
+        await open_as(pilot, users["dan"], screen)
+        table = screen.query_one(ItemTable)
         keys_before = list(table.rows)
         queue.release(ctx, users["dan"], three_items["AMBER"])
         await pilot.press("r")
         await settle(pilot)
         assert list(table.rows) == keys_before
-        assert _cell(pilot, three_items["AMBER"], "holder") == "—"
+        assert table.get_cell(three_items["AMBER"], "holder").plain == "—"
 
+        # Hours pass with nobody at the keyboard (the desk locks itself): the countdown still
+        # follows the deadline.
         clock.advance(timedelta(hours=3, minutes=30))
         app.tick()
         await pilot.pause()
-        assert _cell(pilot, three_items["RED"], "time_left") == "30m 00s"
+        assert table.get_cell(three_items["RED"], "time_left").plain == "30m 00s"
         clock.advance(timedelta(hours=1))
         app.tick()
         await pilot.pause()
-        assert _cell(pilot, three_items["RED"], "time_left") == "overdue 30m 00s"
+        overdue = table.get_cell(three_items["RED"], "time_left")
+        assert overdue.plain == "overdue 30m 00s"
+        assert str(overdue.style).startswith("bold")
 
 
 async def test_enter_opens_the_decision_screen(ctx, clock, users, three_items) -> None:  # noqa: ANN001

@@ -203,14 +203,6 @@ def test_the_app_and_its_screens_load_no_database_code_at_start() -> None:
     assert not leaked, f"importing the app and its screens loads {leaked[:10]}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "mash_tui/commands/common.py (config, services.context) and mash_tui/commands/demo.py "
-        "(store.db) import the store at module level, and `mash` builds every command's parser "
-        "before the app starts; remove this mark once they import it inside their handlers"
-    ),
-)
 def test_the_command_line_reaches_the_app_without_database_code() -> None:
     """`mash` with no command opens the app: the store opens in a worker, after the first frame."""
     loaded = _modules_loaded_by("import mash_tui.cli\nmash_tui.cli.build_parser()\nimport mash_tui.app")

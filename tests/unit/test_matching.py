@@ -117,6 +117,14 @@ def test_nicknames_work_both_ways_and_through_spellings() -> None:
     assert score_pair(with_(WILLIAM, first_name="Bill"), WILLIAM, POLICY).band == "certain"
 
 
+def test_reasons_quote_names_as_typed() -> None:
+    record = with_(AMELIA, first_name="Élodie", last_name="O'Brien-Smith")
+    query = with_(AMELIA, first_name="élodie", last_name="O'Brien")
+    reasons = score_pair(query, record, POLICY).reasons
+    assert "same first name" in reasons
+    assert "surname O'Brien is part of O'Brien-Smith" in reasons
+
+
 def test_the_same_details_are_certain() -> None:
     result = score_pair(AMELIA, AMELIA, POLICY)
     assert result.band == "certain"
