@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(PY) -m mash_tui --home $(DEMO_HOME)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 3
 
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done

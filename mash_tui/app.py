@@ -101,7 +101,8 @@ class MashApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
-        self._open_context()
+        # Opened once the sign-in screen is painted: importing the store competes for the GIL.
+        self.call_after_refresh(self._open_context)
         self.clock_signal.subscribe(self, self.idle_lock.check)
         self.tick()
         if self._ticking:

@@ -850,6 +850,10 @@ class ContactScreen(Screen[None]):
             contact = message.contact
             self.notify(Text(f"{contact.reference} submitted: recommended {contact.recommended_rag}."))
             self.app.switch_screen(ContactScreen(self.actor, reference=contact.reference))
+            # Before anything else happens to a contact, the officer checks who its people are.
+            from mash_tui.screens.checks import ChecksScreen
+
+            self.app.push_screen(ChecksScreen(self.actor, contact.reference))
             return
         if message.error is not None:
             self._close_when_saved = False

@@ -84,6 +84,7 @@ class RecommendationScreen(Screen[None]):
         Binding("c", "close_refused", "Close", show=False, id="recommendation_close_refused"),
         Binding("p", "pass_to_worker", "Pass to worker", id="recommendation_pass"),
         Binding("r", "reload", "Refresh", id="recommendation_refresh"),
+        Binding("k", "checks", "Checks", id="recommendation_checks"),
         Binding("escape", "back", "Back", id="recommendation_back"),
     ]
 
@@ -149,6 +150,8 @@ class RecommendationScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "checks":
+            return may(self.actor.role, "check.run")
         if action == "escalate":
             return self._undecided() and may(self.actor.role, "contact.escalate")
         if action == "close_contact":
@@ -236,6 +239,11 @@ class RecommendationScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_checks(self) -> None:
+        from mash_tui.screens.checks import ChecksScreen
+
+        self.app.push_screen(ChecksScreen(self.actor, self.reference))
 
     def action_escalate(self) -> None:
         prompt = ReasonPrompt(

@@ -26,6 +26,7 @@ from mash_tui.domain.workflow import (
 )
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
+from mash_tui.services.checks import confirmed_matches, routing_from
 from mash_tui.services.clocks import (
     ClockView,
     clocks_of_items,
@@ -129,20 +130,9 @@ def _rules(ctx: Context):  # noqa: ANN202 - RuleSet
     return load_rules(override if override.exists() else None)
 
 
-def _confirmed_matches(session: Session, reference: str) -> set[str]:
-    """Candidate ids the officer confirmed for this contact's people (the latest word on each counts)."""
-    confirmed = session.exec(
-        select(MatchDecision).where(MatchDecision.reference == reference).order_by(col(MatchDecision.decided_at))
-    ).all()
-    latest: dict[tuple[str, int, str], str] = {}
-    for row in confirmed:
-        latest[(row.person_role, row.person_index, row.candidate_id)] = row.decision
-    return {candidate for (_, _, candidate), decision in latest.items() if decision == "confirmed"}
-
-
 def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
     """Received times of other contacts about the same people, through the officer's confirmed matches."""
-    linked = _confirmed_matches(session, reference)
+    linked = confirmed_matches(session, reference)
     references = {candidate.split(":")[1] for candidate in linked if candidate.startswith("contact:")}
     # Contacts that confirmed the same case-system person are about the same child too.
     people = {candidate for candidate in linked if not candidate.startswith("contact:")}
@@ -180,22 +170,12 @@ def recommendation_for(ctx: Context, actor: Actor, reference: str) -> Recommenda
         row = _latest_contact(session, reference)
         contact = validate_contact(row.record)
         earlier = _earlier_contact_times(session, reference)
-        people = {candidate for candidate in _confirmed_matches(session, reference)
-                  if not candidate.startswith("contact:")}
+        people = confirmed_matches(session, reference)
     view = _recommendation(ctx, reference, contact, earlier)
-    proposal = _routing(ctx, people, contact.received_at)
+    proposal = routing_from(ctx, people, contact.received_at)
     if proposal is None:
         return view
     return replace(view, routing_worker=proposal.worker, routing_reason=proposal.reason)
-
-
-def _routing(ctx: Context, people: set[str], received_at: datetime):  # noqa: ANN202 - RoutingProposal | None
-    if not people:
-        return None
-    from mash_tui.services.prior_involvement import involvements_of, routing_proposal
-
-    involvements = [found for each in involvements_of(ctx.store, sorted(people)).values() for found in each]
-    return routing_proposal(involvements, received_at, ctx.policy.routing.closed_within_days)
 
 
 def _recommendation(ctx: Context, reference: str, contact: Contact, earlier: list[datetime]) -> RecommendationView:

@@ -43,25 +43,43 @@ def pg_cluster() -> Iterator[Cluster]:
         cluster.remove()
 
 
+def _drop_database(cluster: Cluster, name: str) -> None:
+    """Drop a test's database and end every session still on it.
+
+    Clients left behind by a partition (a blackholed proxy keeps its server side open) would
+    otherwise pile up across the session until the cluster refuses new connections.
+    """
+    import psycopg
+
+    with psycopg.connect(cluster.url(), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
 @pytest.fixture
-def shared_url(pg_cluster: Cluster) -> str:
+def shared_url(pg_cluster: Cluster) -> Iterator[str]:
     """A fresh shared database for one test, at the schema's head."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    return pg_cluster.url(name)
+    yield pg_cluster.url(name)
+    _drop_database(pg_cluster, name)
 
 
 @pytest.fixture
-def empty_database(pg_cluster: Cluster) -> str:
+def empty_database(pg_cluster: Cluster) -> Iterator[str]:
     import psycopg
 
     name = f"e_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
-    return pg_cluster.url(name)
+    yield pg_cluster.url(name)
+    _drop_database(pg_cluster, name)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ class Cluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=on -c full_page_writes=off -c max_connections=100"
+            "-c synchronous_commit=on -c full_page_writes=off -c max_connections=300"
         )
         try:
             self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "30", "start")

@@ -7,6 +7,7 @@ import re
 
 from textual.widgets import DataTable, Input, Static
 
+from mash_tui.screens.checks import ChecksScreen
 from mash_tui.screens.contact import AUTOSAVE_SECONDS, ContactScreen
 from mash_tui.screens.home import HomeScreen
 from mash_tui.services import contacts, queue
@@ -73,6 +74,10 @@ async def test_full_capture_by_keyboard_alone(ctx, users, clock) -> None:
 
         await pilot.press("f9")
         await settle(pilot)
+        await settle(pilot)
+        # Submitted: the prior-involvement checks come first, over the read-only contact.
+        assert isinstance(app.screen, ChecksScreen)
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ContactScreen) and app.screen.mode == "read_only"
 

@@ -187,13 +187,13 @@ class Case:
 
 
 def _services() -> Any:
-    from mash_tui.services import audit, chronology, clocks, contacts, queue, requests, sync
+    from mash_tui.services import audit, checks, chronology, clocks, contacts, queue, requests, sync
 
-    return audit, chronology, clocks, contacts, queue, requests, sync
+    return audit, checks, chronology, clocks, contacts, queue, requests, sync
 
 
 def _cases() -> dict[str, Case]:
-    audit, chronology, clocks, contacts, queue, requests, sync = _services()
+    audit, checks, chronology, clocks, contacts, queue, requests, sync = _services()
     return {
         # capture: the officer's own drafts
         "contacts.start_draft": Case(("contact.capture",), lambda w, a: contacts.start_draft(w.ctx, a)),
@@ -217,6 +217,11 @@ def _cases() -> dict[str, Case]:
         "queue.recommendation_for": Case(("contact.view",), lambda w, a: queue.recommendation_for(
             w.ctx, a, w.submitted())),
         "queue.item_history": Case(("contact.view",), lambda w, a: queue.item_history(w.ctx, a, w.escalated())),
+        # prior-involvement checks
+        "checks.run_checks": Case(("check.run",), lambda w, a: checks.run_checks(w.ctx, a, w.submitted())),
+        "checks.decide_match": Case(("match.decide",), lambda w, a: checks.decide_match(
+            w.ctx, a, w.submitted(), "child", 0, "P-1", "confirmed", 0.9)),
+        "checks.routing_for": Case(("contact.view",), lambda w, a: checks.routing_for(w.ctx, a, w.submitted())),
         "chronology.chronology": Case(("chronology.view",), lambda w, a: chronology.chronology(
             w.ctx, a, w.escalated())),
         # the officer's decisions
