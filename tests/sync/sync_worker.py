@@ -35,7 +35,7 @@ def record(history: Path, line: str) -> None:
 FAILURES = 0
 
 
-def sync_until_quiet(ctx, deadline_s: float = 60.0) -> None:  # noqa: ANN001
+def sync_until_quiet(ctx, deadline_s: float = 120.0) -> None:  # noqa: ANN001
     global FAILURES
     delay = 0.05
     stop_at = time.monotonic() + deadline_s

@@ -153,8 +153,14 @@ class TcpProxy:
     def heal(self) -> None:
         flapper, self._flapper = self._flapper, None
         if flapper is not None:
-            flapper.join(timeout=5)
+            flapper.join()
         self.set_mode("pass")
+        # Bytes a blackhole swallowed never arrive; end those links so their clients reconnect,
+        # as a real connection would after its peer timed it out.
+        with self._lock:
+            links = list(self._links)
+        for link in links:
+            link.close(reset=True)
 
     def close(self) -> None:
         self._stopped = True

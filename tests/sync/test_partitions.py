@@ -56,7 +56,7 @@ def test_clients_catch_up_after_every_kind_of_partition(shared_url, proxy, tmp_p
     time.sleep(6)
     proxy.heal()
     for home, history, process in workers:
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=240)
         assert process.returncode == 0, err
     drafts = server_rows(shared_url, "contact_draft")
     for home, history, _ in workers:

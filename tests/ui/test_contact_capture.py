@@ -122,6 +122,8 @@ async def test_markup_typed_as_a_name_shows_as_typed(ctx, users, clock) -> None:
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#my-work", DataTable)
         assert table.get_row_at(0)[2].plain == "[red]x O'Brien [/b]"
+        # The row is in the table before the next frame paints it.
+        await wait_until(pilot, lambda: "[red]x O'Brien [/b]" in _screen_text(app), 5)
         assert "[red]x O'Brien [/b]" in _screen_text(app)
     (draft,) = contacts.open_drafts(ctx, users["olivia"])
     assert draft.form["children"][0]["first_name"] == "[red]x"
