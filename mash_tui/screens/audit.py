@@ -15,13 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor
 from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.services.audit import AuditEntry
@@ -41,7 +41,7 @@ def _details(details: dict[str, Any]) -> str:
     return "; ".join(f"{key} {value}" for key, value in details.items() if value not in (None, "", [], {}))
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(DeskScreen[None]):
     """Audit events, newest first, for one subject or user or for everyone."""
 
     AUTO_FOCUS = "#audit-subject"

@@ -17,14 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.routing import SERVICE_LABELS
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.matching import PersonDetails
@@ -105,7 +104,7 @@ class CandidateRow:
     candidate: CandidateCheck | None = None
 
 
-class ChecksScreen(Screen[None]):
+class ChecksScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("y", "confirm", "Confirm match", id="checks_confirm"),
         Binding("x", "reject", "Reject match", id="checks_reject"),
@@ -159,10 +158,6 @@ class ChecksScreen(Screen[None]):
         if action in ("confirm", "reject"):
             return may(self.actor.role, "match.decide")
         return True
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Worker messages do not bubble: the app's one handler reports a failure in words.
-        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
 
     # -- running the checks -----------------------------------------------------------------------
 

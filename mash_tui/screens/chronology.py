@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.services.chronology import ChronologyEntry
@@ -27,7 +27,7 @@ WHO_WIDTH = 12
 _TABLE_CHROME = 8
 
 
-class ChronologyScreen(Screen[None]):
+class ChronologyScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("l", "latest", "Latest", id="chronology_latest"),
         Binding("r", "reload", "Refresh", id="chronology_refresh"),

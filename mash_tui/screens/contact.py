@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
@@ -45,6 +44,7 @@ from mash_tui.widgets.field import (
     FormMap,
 )
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.services.contacts import ContactView, DraftView
@@ -206,7 +206,7 @@ class PersistJob:
     seen: dict[str, Any] = field(default_factory=dict)  # the form on screen, whether or not it is saved
 
 
-class ContactScreen(Screen[None]):
+class ContactScreen(DeskScreen[None]):
     """A new contact, an unsent draft (`draft_id`), or a submitted contact read-only (`reference`)."""
 
     AUTO_FOCUS = None

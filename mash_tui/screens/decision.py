@@ -17,9 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
-from textual.worker import Worker
 
 from mash_tui.clock import to_local
 from mash_tui.domain.codes import CONCERN_CATEGORIES, DECISION_OUTCOMES, FLAGS, SOURCES_OF_CONTACT
@@ -31,6 +29,7 @@ from mash_tui.screens.recommendation import FLAG_LABELS, flags_text, reasons_tex
 from mash_tui.widgets.countdown import ClockCountdown
 from mash_tui.widgets.rag_badge import RagBadge
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -276,7 +275,7 @@ class DecisionPrompt(Dialog):
 # -- the screen ------------------------------------------------------------------------------------
 
 
-class DecisionScreen(Screen[None]):
+class DecisionScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("d", "decide", "Decide", id="decision_decide"),
         # Reached only when deciding is not offered: the refusal is said, and audited below the screen.
@@ -360,10 +359,6 @@ class DecisionScreen(Screen[None]):
         if action == "step_up":
             return may(self.actor.role, "item.step_up") and state is ItemState.EARLY_HELP
         return True
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Worker messages do not bubble: the app's one handler reports a failure in words.
-        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
 
     # -- loading ----------------------------------------------------------------------------
 

@@ -17,9 +17,10 @@ from mash_tui.domain.roles import Actor, Role
 from mash_tui.services.views import WorkRow
 from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(DeskScreen[None]):
     """An officer's "my work": their drafts and recent contacts, newest first."""
 
     BINDINGS = [
@@ -97,7 +98,7 @@ class HomeScreen(Screen[None]):
             empty.update(Text("" if message.rows else "Nothing yet: your drafts and contacts will show here."))
 
 
-class RoleHomeScreen(Screen[None]):
+class RoleHomeScreen(DeskScreen[None]):
     """The home of a role whose own workspace lives on another screen."""
 
     def __init__(self, actor: Actor, title: str) -> None:

@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -27,6 +26,8 @@ from mash_tui.screens.requests import STATE_WORDS, local_time
 from mash_tui.widgets.countdown import ClockCountdown, time_left_cell
 from mash_tui.widgets.rag_badge import RagBadge, rag_text
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
+from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -38,7 +39,7 @@ STATE_WIDTH = 9
 DUE_WIDTH = 16
 
 
-class PartnerHomeScreen(Screen[None]):
+class PartnerHomeScreen(DeskScreen[None]):
     """The agency's requests: open ones by the least time left, then answered, then withdrawn."""
 
     BINDINGS = [
@@ -161,14 +162,7 @@ class PartnerHomeScreen(Screen[None]):
                 continue
 
     def _highlighted_ref(self) -> str | None:
-        table = self.query_one("#partner-requests", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except (RowDoesNotExist, LookupError):
-            return None
-        return row_key.value
+        return highlighted_row_key(self.query_one("#partner-requests", DataTable))
 
     @on(DataTable.RowSelected, "#partner-requests")
     def _selected(self) -> None:
@@ -225,7 +219,7 @@ class FindingForm(Vertical):
         }
 
 
-class PartnerRequestScreen(Screen[None]):
+class PartnerRequestScreen(DeskScreen[None]):
     """One request: what the MASH asks and shares, and the agency's answer (or its correction)."""
 
     BINDINGS = [

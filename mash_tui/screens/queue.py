@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -25,6 +24,7 @@ from mash_tui.domain.roles import Actor, may
 from mash_tui.screens.modals import ChooseUserPrompt
 from mash_tui.widgets.item_table import ItemTable, QueueRow, queue_row
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 LOAD_GROUP = "queue-load"
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DeskScreen[None]):
     POLL_SECONDS = 5.0
 
     BINDINGS = [
@@ -102,8 +102,7 @@ class QueueScreen(Screen[None]):
         self.post_message(self.Loaded(queue.queue(ctx, self.actor), ctx.policy.near_breach))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Worker messages do not bubble: the app's one handler reports a failure in words.
-        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
+        # DeskScreen reports failures; here only the poll is re-armed.
         # The poll is armed again only when a load has finished, however it finished.
         if event.worker.group == LOAD_GROUP and event.state in (
             WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED

@@ -17,9 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor, may
@@ -27,6 +25,7 @@ from mash_tui.domain.workflow import STATE_LABELS, ItemState
 from mash_tui.screens.modals import ChoicePrompt, ChoiceWithReason, ReasonPrompt
 from mash_tui.widgets.rag_badge import RagBadge
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.services.queue import ItemView, RecommendationView
@@ -76,7 +75,7 @@ def routing_text(view: RecommendationView) -> Text:
     return Text("No open or recently closed case among the confirmed matches.")
 
 
-class RecommendationScreen(Screen[None]):
+class RecommendationScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("e", "escalate", "Escalate", id="recommendation_escalate"),
         Binding("c", "close_contact", "Close (advice/NFA)", id="recommendation_close"),
@@ -167,10 +166,6 @@ class RecommendationScreen(Screen[None]):
                 and may(self.actor.role, "contact.escalate")
             )
         return True
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Worker messages do not bubble: the app's one handler reports a failure in words.
-        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
 
     # -- loading ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, SelectionList, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
 from textual.widgets.selection_list import Selection
@@ -29,6 +29,8 @@ from mash_tui.domain.timescales import ClockWindow
 from mash_tui.widgets.countdown import time_left_cell
 from mash_tui.widgets.rag_badge import RagBadge
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
+from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -187,7 +189,7 @@ class DiscussionPrompt(ModalScreen[DiscussionRecord | None]):
 # -- the composer -----------------------------------------------------------------------------------
 
 
-class RequestComposerScreen(Screen[int | None]):
+class RequestComposerScreen(DeskScreen[int | None]):
     """Ask partner agencies about one claimed item. Dismisses with how many requests were sent."""
 
     BINDINGS = [
@@ -359,7 +361,7 @@ class RequestComposerScreen(Screen[int | None]):
 # -- one item's requests ----------------------------------------------------------------------------
 
 
-class ItemRequestsScreen(Screen[None]):
+class ItemRequestsScreen(DeskScreen[None]):
     """Every request on one item: its state, time left and answer; chase, withdraw, discuss."""
 
     BINDINGS = [
@@ -498,14 +500,7 @@ class ItemRequestsScreen(Screen[None]):
                 continue
 
     def _highlighted_ref(self) -> str | None:
-        table = self.query_one("#item-requests-table", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except (RowDoesNotExist, LookupError):
-            return None
-        return row_key.value
+        return highlighted_row_key(self.query_one("#item-requests-table", DataTable))
 
     def highlighted(self) -> RequestView | None:
         reference = self._highlighted_ref()

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -44,6 +43,7 @@ from mash_tui.widgets.clock_cells import (
 from mash_tui.widgets.rag_badge import rag_text
 from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
+from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
@@ -139,7 +139,7 @@ def _rag_rank(rag: str) -> int:
         return 0
 
 
-class SupervisorScreen(Screen[None]):
+class SupervisorScreen(DeskScreen[None]):
     """Every open item and its clocks, live: counts, filters and a countdown table."""
 
     BINDINGS: ClassVar[list[Binding]] = [
