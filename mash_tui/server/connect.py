@@ -14,6 +14,19 @@ if TYPE_CHECKING:
 # libpq counts whole seconds and treats anything under 2 as 2.
 CONNECT_TIMEOUT_S = max(2, int(float(os.environ.get("MASH_SYNC_DEADLINE_S", "5"))))
 NOTIFY_CHANNEL = "mash_changes"
+# A network that silently drops packets would leave a socket waiting for ever: the kernel gives up
+# on bytes unacknowledged for this long, and keepalives find an idle peer that has gone.
+TCP_OPTIONS = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+               "tcp_user_timeout": 15_000}
+# The server's side of the same: a machine that vanishes mid-push (lid shut, Wi-Fi gone) sends no
+# reset, and its session would hold the change-log lock, and so every machine's push, until the
+# server's own keepalive gave up hours later. These end such a session within seconds.
+IDLE_IN_TRANSACTION_MS = 20_000
+
+
+def session_options() -> str:
+    return (f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} -c tcp_keepalives_idle=10 "
+            "-c tcp_keepalives_interval=3 -c tcp_keepalives_count=3 -c tcp_user_timeout=15000")
 
 
 def libpq_url(url: str) -> str:
@@ -43,7 +56,8 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     import psycopg
 
     try:
-        return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+        return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S,
+                               options=session_options(), **TCP_OPTIONS)
     except psycopg.ProgrammingError as error:
         # A URL libpq cannot parse; its message quotes the URL, password and all.
         raise UserError(f"shared database URL {redacted(url)!r}: {redacted(str(error))}") from None

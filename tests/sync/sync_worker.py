@@ -44,8 +44,13 @@ def sync_until_quiet(ctx, deadline_s: float = 120.0) -> None:  # noqa: ANN001
             sync_store(ctx, OFFICER.username)
             if sync_status(ctx).waiting == 0:
                 return
-        except SharedDatabaseUnavailable:
+        except SharedDatabaseUnavailable as error:
             FAILURES += 1
+            import traceback
+            where = traceback.extract_tb(error.__context__.__traceback__)[-4:] if error.__context__ else []
+            print(f"{time.monotonic():.2f} sync failed: {error} at "
+                  + " < ".join(f"{frame.name}:{frame.lineno}" for frame in reversed(where)),
+                  file=sys.stderr, flush=True)
             if time.monotonic() > stop_at:
                 raise
             time.sleep(delay)

@@ -25,6 +25,13 @@ def _reset(sock: socket.socket) -> None:
     except OSError:
         pass
     try:
+        # close() alone does nothing while a pump thread is blocked in recv() on this socket: the
+        # kernel keeps it open until that call returns, and a silent peer (a server session idle in
+        # its transaction) never makes it return. Waking the reader first lets the reset go out.
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
+    try:
         sock.close()
     except OSError:
         pass

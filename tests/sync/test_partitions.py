@@ -42,13 +42,6 @@ def _database(url: str) -> str:
     return urlparse(url).path.lstrip("/")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "flaky under load: after the flapping proxy heals, a client sometimes keeps getting "
-        "'server closed the connection unexpectedly' until its deadline; open in issue 8"
-    ),
-)
 def test_clients_catch_up_after_every_kind_of_partition(shared_url, proxy, tmp_path, clock) -> None:  # noqa: ANN001
     seed_users(machine(tmp_path, "admin", shared_url, clock))
     via_proxy = proxy.url(_database(shared_url))
@@ -169,3 +162,32 @@ def test_a_partitioned_client_gives_up_in_time_and_keeps_working(shared_url, pro
     proxy.set_mode("pass")
     assert sync(pc, "olivia").applied == 3
     assert sync_status(pc).waiting == 0
+
+
+def test_a_machine_that_vanishes_mid_push_does_not_hold_up_the_others(shared_url, proxy, tmp_path, clock,
+                                                                        monkeypatch) -> None:  # noqa: ANN001
+    """Lid shut mid-push: no reset reaches the server, yet its lock must not outlive a few seconds."""
+    import time
+
+    import mash_tui.server.connect
+    from mash_tui.server.apply import CHANGE_LOG_LOCK
+    from mash_tui.server.connect import connect
+    from mash_tui.services.sync import SharedDatabaseUnavailable
+
+    _fast_deadlines(monkeypatch)
+    monkeypatch.setattr(mash_tui.server.connect, "IDLE_IN_TRANSACTION_MS", 3000)
+    seed_users(machine(tmp_path, "admin", shared_url, clock))
+    vanishing = connect(proxy.url(_database(shared_url)), autocommit=False)
+    vanishing.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOG_LOCK,))
+    proxy.set_mode("blackhole")  # the server side stays open and hears nothing more
+    pc = machine(tmp_path, "pc", shared_url, clock)
+    escalated_item(pc)
+    started = time.monotonic()
+    while True:
+        try:
+            report = sync(pc, "olivia")
+            break
+        except SharedDatabaseUnavailable:
+            assert time.monotonic() - started < 20, "the vanished machine's lock was never given up"
+    assert report.applied == 3
+    vanishing.close()
