@@ -109,47 +109,49 @@ def _readable(path: Path, args: argparse.Namespace) -> Path:
     return path
 
 
-def _import_persons(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace, kind: str):  # noqa: ANN202 - (PersonImport | InvolvementImport, batch)
+    """Load the file here; with a shared database, here and on every case worker's machine."""
     from mash_tui.commands.common import context_of, store_owner
-    from mash_tui.services.prior_involvement import import_persons
+    from mash_tui.services import prior_involvement
+    from mash_tui.services.reference_sync import load_and_share
 
     path = _readable(args.file, args)
     ctx = context_of(args)
     with _progress_bar(f"Importing {path.name}") as on_progress:
-        counts = import_persons(
-            ctx.store,
-            path,
-            store_owner(),
-            ctx.clock,
-            max_field_chars=ctx.policy.limits.max_field_chars,
-            on_progress=on_progress,
-        )
+        if ctx.shared_url:
+            shared = load_and_share(ctx, store_owner(), kind, path, on_progress=on_progress)
+            return shared.counts, {"batch": shared.seq}
+        load = prior_involvement.import_persons if kind == "persons" else prior_involvement.import_involvements
+        counts = load(ctx.store, path, store_owner(), ctx.clock,
+                      max_field_chars=ctx.policy.limits.max_field_chars, on_progress=on_progress)
+        return counts, {}
+
+
+def _shared_words(shared: dict[str, int]) -> str:
+    if not shared:
+        return ""
+    return f"; shared as batch {shared['batch']}, every machine applies it on its next sync"
+
+
+def _import_persons(args: argparse.Namespace) -> int:
+    counts, shared = _load(args, "persons")
+    path = args.file
     if args.json:
-        print_json({"file": str(path), "rows": counts.rows, "added": counts.added, "replaced": counts.replaced})
+        print_json({"file": str(path), "rows": counts.rows, "added": counts.added, "replaced": counts.replaced,
+                    **shared})
     else:
-        print(f"imported {counts.rows} persons from {path}: {counts.added} new, {counts.replaced} replaced")
+        print(f"imported {counts.rows} persons from {path}: {counts.added} new, {counts.replaced} replaced"
+              + _shared_words(shared))
     return 0
 
 
 def _import_involvements(args: argparse.Namespace) -> int:
-    from mash_tui.commands.common import context_of, store_owner
-    from mash_tui.services.prior_involvement import import_involvements
-
-    path = _readable(args.file, args)
-    ctx = context_of(args)
-    with _progress_bar(f"Importing {path.name}") as on_progress:
-        counts = import_involvements(
-            ctx.store,
-            path,
-            store_owner(),
-            ctx.clock,
-            max_field_chars=ctx.policy.limits.max_field_chars,
-            on_progress=on_progress,
-        )
+    counts, shared = _load(args, "involvements")
     if args.json:
-        print_json({"file": str(path), "rows": counts.rows, "persons": counts.persons})
+        print_json({"file": str(args.file), "rows": counts.rows, "persons": counts.persons, **shared})
     else:
-        print(f"imported {counts.rows} involvements of {counts.persons} persons from {path}")
+        print(f"imported {counts.rows} involvements of {counts.persons} persons from {args.file}"
+              + _shared_words(shared))
     return 0
 
 

@@ -19,7 +19,7 @@ def test_users_added_hub_wide_reach_a_new_machine(shared_url, tmp_path, clock) -
     assert {data["username"] for data in server_rows(shared_url, "app_user").values()} >= {"olivia", "pat"}
     fresh = machine(tmp_path, "fresh", shared_url, clock)
     report = sync(fresh, "os:tester")
-    assert report.scopes == ["users"]
+    assert report.scopes == ["reference", "users"]
     assert report.written >= 5
     assert authenticate(fresh, "olivia", PASSWORD).role == "officer"
     # Offline afterwards: the users stay on the machine.

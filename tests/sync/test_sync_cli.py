@@ -25,7 +25,7 @@ def test_users_added_hub_wide_then_a_new_machine_syncs_and_signs_in(shared_url, 
                   env={"MASH_SHARED_DB": shared_url})
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert report["as"] == "olivia" and report["scopes"] == ["casework", "users"]
+    assert report["as"] == "olivia" and report["scopes"] == ["casework", "reference", "users"]
     again = _mash(tmp_path / "laptop", "--shared", shared_url, "sync", "--once")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("pushed ")
