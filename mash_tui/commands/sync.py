@@ -1,4 +1,4 @@
-"""`mash server init`, `mash sync --once` and `mash conflicts`: the shared database from the command line."""
+"""`mash server init|grant`, `mash sync --once` and `mash conflicts`: the shared database from the command line."""
 
 from __future__ import annotations
 
@@ -16,6 +16,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = server_actions.add_parser("init", help="create or migrate the shared schema (safe to run twice)")
     init.add_argument("--url", help="postgresql://USER@HOST:PORT/DATABASE (default: --shared or $MASH_SHARED_DB)")
     init.set_defaults(handler=_server_init)
+    grant = server_actions.add_parser(
+        "grant", help="let a database login sync as a hub or a partner agency's machine (safe to run twice)")
+    grant.add_argument("--url", help="postgresql://USER@HOST:PORT/DATABASE as a user who may create roles "
+                                     "(default: --shared or $MASH_SHARED_DB)")
+    grant.add_argument("--login", required=True, metavar="NAME",
+                       help="the PostgreSQL login the machine connects as (created if missing)")
+    kind = grant.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--hub", action="store_true", help="hub staff: users, case work and reference data")
+    kind.add_argument("--partner", metavar="AGENCY", help="a partner agency: users and that agency's requests")
+    grant.add_argument("--password-env", metavar="VAR",
+                       help="set the login's password from this environment variable (never on the command line)")
+    grant.set_defaults(handler=_server_grant)
 
     sync = subparsers.add_parser("sync", help="send waiting changes to the shared database and fetch others'")
     sync.add_argument("--once", action="store_true", required=True, help="push and pull once, then exit")
@@ -53,6 +65,19 @@ def _server_init(args: argparse.Namespace) -> int:
         print(f"shared database created at {after}")
     else:
         print(f"shared database migrated from {before} to {after}")
+    return 0
+
+
+def _server_grant(args: argparse.Namespace) -> int:
+    from mash_tui.services.shared_logins import grant_shared_login
+
+    password = None
+    if args.password_env is not None:
+        password = os.environ.get(args.password_env)
+        if password is None:
+            raise UserError(f"--password-env: ${args.password_env} is not set")
+    granted = grant_shared_login(_shared_url(args.url), args.login, partner_agency=args.partner, password=password)
+    print(granted.describe())
     return 0
 
 

@@ -5,6 +5,11 @@ The client's row is locked first, so two pushes from one machine take turns. A m
 nothing. A business refusal (a claim someone else won) is recorded as the mutation's terminal
 outcome; it never holds up the mutations behind it. Every change appends to the change log under
 an advisory lock, so sequence numbers become visible in the order they were given out.
+
+The push runs as the machine's own database login. Row-level security lets a partner agency's
+login see and write only its agency's rows, so the next sequence number comes from
+`change_log_head()` (which sees every row), and a row outside what the login may write is refused
+here as a business outcome before the database would refuse the whole batch.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ class _Batch:
     now: datetime
     entities: dict[tuple[str, str], _Entity | None]
     usernames: dict[str, str]
+    # What this login may write; None for a login the server does not cap (the owner, an administrator).
+    write_scopes: frozenset[str] | None = None
     dirty: dict[tuple[str, str], _Entity] = field(default_factory=dict)
     changes: list[tuple[str, str, str, list[str], dict[str, Any], str]] = field(default_factory=list)
     conflicts: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str, str]] = field(default_factory=list)
@@ -132,9 +139,10 @@ def _load(cursor: psycopg.Cursor, client_id: str, mutations: list[Mutation]) -> 
             (new_names,),
         )
         usernames = dict(cursor.fetchall())
-    cursor.execute("SELECT now()")
-    now = cursor.fetchone()[0]
-    return _Batch(client_id, now, entities, usernames)
+    cursor.execute("SELECT now(), login_write_scopes()")
+    now, write_scopes = cursor.fetchone()
+    return _Batch(client_id, now, entities, usernames,
+                  None if write_scopes is None else frozenset(write_scopes))
 
 
 def _apply_one(batch: _Batch, mutation: Mutation) -> Outcome:
@@ -153,6 +161,7 @@ def _apply_one(batch: _Batch, mutation: Mutation) -> Outcome:
 
 def _check(batch: _Batch, mutation: Mutation) -> None:
     """Business rules the server arbitrates; a refusal leaves the shared database untouched."""
+    _check_writable(batch, mutation)
     for image in mutation.images:
         if image["kind"] == "app_user":
             name = image["data"].get("username")
@@ -172,6 +181,18 @@ def _check(batch: _Batch, mutation: Mutation) -> None:
                 raise _Refused(f"{reference} is already held by {holder}")
             if current.data.get("state") not in CLAIMABLE_STATES and holder != mutation.actor:
                 raise _Refused(f"{reference} can no longer be claimed (it is {current.data.get('state')})")
+
+
+def _check_writable(batch: _Batch, mutation: Mutation) -> None:
+    """A row outside the login's cap would fail row-level security and with it the whole batch."""
+    if batch.write_scopes is None:
+        return
+    for image in mutation.images:
+        kind = image["kind"]
+        current = batch.entities.get((kind, str(image["id"])))
+        wanted = [scopes_for(kind, image["data"]), *([current.scopes] if current is not None else [])]
+        if any(batch.write_scopes.isdisjoint(scopes) for scopes in wanted):
+            raise _Refused(f"this machine's database login may not write {kind} rows")
 
 
 def _apply_image(batch: _Batch, mutation: Mutation, image: dict[str, Any]) -> int:
@@ -262,42 +283,60 @@ def _copy(cursor: psycopg.Cursor, statement: str, rows: list[tuple[Any, ...]]) -
             copy.write_row(row)
 
 
+def _stage(cursor: psycopg.Cursor, table: str, columns: str, rows: list[tuple[Any, ...]]) -> str:
+    """COPY `rows` into this session's temporary twin of `table`; returns the twin's name.
+
+    PostgreSQL refuses COPY FROM into a table under row-level security, so rows go through a
+    temporary table (which no policy governs) and reach the real one in one INSERT ... SELECT.
+    """
+    staging = f"{table}_staging"
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    _copy(cursor, f"COPY {staging} ({columns}) FROM STDIN", rows)
+    return staging
+
+
+def _insert_staged(cursor: psycopg.Cursor, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    staging = _stage(cursor, table, columns, rows)
+    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
+
+
 def _write(cursor: psycopg.Cursor, batch: _Batch, recorded: list[tuple[Any, ...]], audits: list[tuple[Any, ...]],
            mutations: list[Mutation]) -> None:
     if batch.changes:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOG_LOCK,))
-        cursor.execute("SELECT coalesce(max(seq), 0) FROM change_log")
+        # Not max(seq) on the table: under row-level security a partner's login sees only its rows.
+        cursor.execute("SELECT change_log_head()")
         first = cursor.fetchone()[0] + 1
-        _copy(cursor, "COPY change_log (seq, kind, entity_id, op, scopes, data, mutation_id) FROM STDIN",
-              [(first + offset, kind, entity_id, op, scopes, json.dumps(data), mutation_id)
-               for offset, (kind, entity_id, op, scopes, data, mutation_id) in enumerate(batch.changes)])
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS entity_staging (LIKE entity INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        _copy(cursor, "COPY entity_staging (kind, id, version, scopes, data, last_client_id, last_client_version) "
-                      "FROM STDIN",
-              [(kind, entity_id, entity.version, entity.scopes, json.dumps(entity.data), entity.last_client_id,
-                entity.last_client_version) for (kind, entity_id), entity in batch.dirty.items()])
+        _insert_staged(cursor, "change_log", "seq, kind, entity_id, op, scopes, data, mutation_id",
+                       [(first + offset, kind, entity_id, op, scopes, json.dumps(data), mutation_id)
+                        for offset, (kind, entity_id, op, scopes, data, mutation_id) in enumerate(batch.changes)])
+        staging = _stage(cursor, "entity", "kind, id, version, scopes, data, last_client_id, last_client_version",
+                         [(kind, entity_id, entity.version, entity.scopes, json.dumps(entity.data),
+                           entity.last_client_id, entity.last_client_version)
+                          for (kind, entity_id), entity in batch.dirty.items()])
         cursor.execute(
             "INSERT INTO entity (kind, id, version, scopes, data, last_client_id, last_client_version, updated_at) "
-            "SELECT kind, id, version, scopes, data, last_client_id, last_client_version, now() FROM entity_staging "
+            f"SELECT kind, id, version, scopes, data, last_client_id, last_client_version, now() FROM {staging} "
             "ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, scopes = excluded.scopes, "
             "data = excluded.data, last_client_id = excluded.last_client_id, "
             "last_client_version = excluded.last_client_version, updated_at = now()"
         )
         cursor.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(first + len(batch.changes) - 1)))
     if batch.conflicts:
+        # Through the server's function: a partner's login has no privileges on sync_conflict itself.
         cursor.executemany(
-            "INSERT INTO sync_conflict (kind, entity_id, server_data, client_data, mutation_id, mutation_name, author) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "SELECT record_sync_conflict(%s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)",
             [(kind, entity_id, json.dumps(server), json.dumps(client), mutation_id, name, author)
              for kind, entity_id, server, client, mutation_id, name, author in batch.conflicts],
         )
     if recorded:
-        _copy(cursor, "COPY applied_mutation (mutation_id, client_id, client_seq, name, actor, status, result, reason) "
-                      "FROM STDIN", recorded)
+        _insert_staged(cursor, "applied_mutation",
+                       "mutation_id, client_id, client_seq, name, actor, status, result, reason", recorded)
     if audits:
         # New mutations only reach here, so their audit events are new too: no conflict to guard against.
+        # audit_event has no row-level security (clients may only insert), so COPY goes straight in.
         _copy(cursor, "COPY audit_event (id, client_id, client_audit_seq, mutation_id, occurred_at, actor, role, "
                       "action, entity, entity_id, subject_ref, details, prev_hash, hash) FROM STDIN", audits)
     if mutations:

@@ -93,8 +93,48 @@ class ClockView:
     breached_at: datetime | None
 
 
+def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
+    """Meet each request clock whose request a partner answered on its own machine, at the answer's time.
+
+    A partner's machine holds the request but never the queue item's clocks, so its answer arrives
+    here by sync with the clock still running. Any case worker's machine meets it; the first
+    `met_at` to reach the shared database stays, so two machines doing it agree.
+    """
+    from mash_tui.store.requests import InformationRequest
+
+    with ctx.store.reading() as session:
+        answered = session.exec(
+            select(ItemClock.id, InformationRequest.answered_at)
+            .join(InformationRequest, col(InformationRequest.clock_id) == ItemClock.id)
+            .where(col(ItemClock.met_at).is_(None), col(ItemClock.superseded_at).is_(None),
+                   col(InformationRequest.answered_at).is_not(None))
+        ).all()
+    if not answered:
+        return 0
+    met = 0
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        for clock_id, answered_at in answered:
+            clock = uow.session.get(ItemClock, clock_id)
+            if clock is None or clock.met_at is not None or clock.superseded_at is not None:
+                continue
+            item = uow.session.get(WorkItem, clock.item_id)
+            if item is None:
+                continue
+            if clock.breached_at is None and answered_at > clock.due_at:
+                _record_breach(uow, clock, item)
+            clock.met_at = answered_at
+            uow.add(clock)
+            item.version += 1
+            uow.add(item)
+            met += 1
+        if met:
+            uow.mutate("meet_answered_request_clocks.v1", {"clocks": [clock_id for clock_id, _ in answered]})
+    return met
+
+
 def record_breaches(ctx: Context, actor: Actor) -> list[ClockView]:
     """Record, once each, the clocks that have passed their due time unmet; returns the new ones."""
+    meet_answered_request_clocks(ctx, actor)
     now = ctx.clock.now()
     with ctx.store.reading() as session:
         overdue = session.exec(

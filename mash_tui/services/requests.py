@@ -738,9 +738,11 @@ def answer_request(ctx: Context, actor: Actor, key: str, *, findings: list[dict[
         uow.add(row)
         end_clock(uow, row.clock_id, met=True)
         item = uow.session.get(WorkItem, row.item_id)
-        assert item is not None
-        _event(uow, item, "request_answered", agency=agency, request_ref=row.request_ref)
-        _changed(uow, item)
+        # A partner's own machine holds the request but never the queue item (nor its clock): its
+        # answer carries only the request and the answer, which is all its login may write.
+        if item is not None:
+            _event(uow, item, "request_answered", agency=agency, request_ref=row.request_ref)
+            _changed(uow, item)
         uow.audit("request.answer", "request_answer", answer.id, subject_ref=row.reference,
                   details={"agency": agency, "request_ref": row.request_ref})
         uow.mutate("answer_request.v1", {"id": answer.id, "request_id": row.id, "findings": cleaned,
@@ -770,8 +772,8 @@ def correct_answer(ctx: Context, actor: Actor, key: str, *, findings: list[dict[
                                supersedes_id=current.id, answered_by=actor.username, answered_at=uow.now)
         uow.add(answer)
         item = uow.session.get(WorkItem, row.item_id)
-        assert item is not None
-        _event(uow, item, "request_answer_corrected", agency=agency, request_ref=row.request_ref)
+        if item is not None:  # not on a partner's own machine, as in answer_request
+            _event(uow, item, "request_answer_corrected", agency=agency, request_ref=row.request_ref)
         uow.audit("request.answer_correct", "request_answer", answer.id, subject_ref=row.reference,
                   details={"agency": agency, "request_ref": row.request_ref, "supersedes_id": current.id})
         uow.mutate("correct_request_answer.v1", {"id": answer.id, "request_id": row.id, "findings": cleaned,

@@ -1,11 +1,11 @@
 """Sync as a user sees it: sync now, what is waiting, what the server refused, conflicts to resolve.
 
-Trust boundary: a client that holds the shared database's credentials is trusted to push what its
-user did (the services checked the role before the mutation was queued). What a client may *read*
-is decided by the server: `register_client` derives the scopes from the role in the server's own
-copy of the users, and the change log is read only through `pull_changes`, which filters by them.
-Grant a client role EXECUTE on those functions and no SELECT on `change_log` or `entity` and the
-filter cannot be bypassed by that role.
+Trust boundary: a client is trusted to push what its user did (the services checked the role
+before the mutation was queued). What a client may *read* is decided by the server:
+`register_client` derives the scopes from the role in the server's own copy of the users, capped
+by what the machine's database login may see (`mash server grant`: a hub login, or a partner
+agency's), and the change log is pulled through `pull_changes`, which filters by them. Row-level
+security holds a client login to the same cap when it queries the tables directly.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class SyncReport:
     skipped: int = 0
     cursor: int = 0
     rejections: list[tuple[str, str]] = field(default_factory=list)
+    reference_applied: int = 0
+    reference_cursor: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,11 +54,14 @@ class SyncReport:
             "pulled": {"received": self.received, "written": self.written, "skipped": self.skipped,
                        "cursor": self.cursor},
             "rejections": [{"mutation_id": mutation_id, "reason": reason} for mutation_id, reason in self.rejections],
+            "reference": {"applied": self.reference_applied, "cursor": self.reference_cursor},
         }
 
     def summary(self) -> str:
         text = (f"pushed {self.sent} (applied {self.applied}, rejected {self.rejected}, conflicts {self.conflicts}); "
                 f"pulled {self.received} changes, wrote {self.written}; cursor {self.cursor}")
+        if self.reference_applied:
+            text += f"; applied {self.reference_applied} reference loads"
         for _mutation_id, reason in self.rejections:
             text += f"\nrefused by the shared database: {reason}"
         return text
@@ -96,6 +101,7 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
     """Push this store's waiting changes, then pull what `username` may see. One round."""
     import psycopg
 
+    from mash_tui.services.reference_sync import ReferencePull, pull_reference
     from mash_tui.store import sync
 
     if not ctx.shared_url and connection is None:
@@ -108,16 +114,21 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
             scopes = sync.register(connection, identity)
             pushed = sync.push(ctx.store, connection, identity)
             pulled = sync.PullReport() if push_only else sync.pull(ctx.store, connection, identity, scopes)
+            reference = ReferencePull() if push_only else pull_reference(ctx, connection, identity.client_id)
         except psycopg.OperationalError as error:
             raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
         except sync.SyncUnavailable as error:
             raise SharedDatabaseUnavailable(f"shared database unreachable: {error}") from None
+        except psycopg.errors.InsufficientPrivilege as error:
+            # Not a network fault to retry: this machine's login has no grant, or another login owns its client id.
+            raise UserError(f"the shared database refused this machine's login: {_first_line(error)}") from None
     finally:
         if own:
             connection.close()
     return SyncReport(
         username, scopes, pushed.sent, pushed.applied, pushed.rejected, pushed.replayed, pushed.conflicts,
         pulled.received, pulled.written, pulled.skipped, pulled.cursor, pushed.rejections,
+        reference.applied, reference.cursor,
     )
 
 
@@ -293,7 +304,8 @@ def resolve_conflict(ctx: Context, actor: Actor, conflict_id: int, *, keep: str)
                 data = {**client_data, "version": version}
                 scopes = scopes_for(kind, data)
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOG_LOCK,))
-                seq = connection.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
+                # The head of the whole log: a client login sees only the rows within its cap.
+                seq = connection.execute("SELECT change_log_head() + 1").fetchone()[0]
                 connection.execute(
                     "INSERT INTO change_log (seq, kind, entity_id, op, scopes, data) VALUES (%s, %s, %s, 'update', %s, %s)",
                     (seq, kind, entity_id, scopes, json.dumps(data)),
