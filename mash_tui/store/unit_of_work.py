@@ -21,6 +21,7 @@ from mash_tui.store.db import Store
 from mash_tui.store.tables import AuditEvent, ClientState, OutboxMutation
 from mash_tui.store.types import new_id
 
+AUDIT_ONLY_MUTATION = "record_audit.v1"
 _PREFIX_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 
@@ -61,8 +62,20 @@ class UnitOfWork:
             self._written.setdefault(id(row), row)
 
     def attach_row_images(self) -> None:
-        """Give the unit's last mutation the image of every row written; called just before commit."""
+        """Give the unit's last mutation the image of every row written; called just before commit.
+
+        A unit that only records events (a record viewed, a sign-in refused) still sends them: the
+        shared trail must answer who viewed a child's record on any machine. It sends no rows:
+        what such a unit writes is this machine's own bookkeeping.
+        """
         if not self.mutations:
+            if self.events:
+                from mash_tui.store.sync_rows import audit_image
+
+                self.mutate(AUDIT_ONLY_MUTATION, {
+                    "actor": self.actor.username, "role": self.actor.role, "rows": [],
+                    "audit": [audit_image(audit_event) for audit_event in self.events],
+                })
             return
         from mash_tui.store.sync_rows import audit_image, kind_of, row_image
 

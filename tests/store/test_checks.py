@@ -121,7 +121,8 @@ def test_confirm_and_reject_are_stored_audited_and_the_latest_word_counts(ctx, u
         assert checks.confirmed_matches(session, reference) == {"P-100"}
     actions = [action for _, action in _audit(ctx, reference)]
     assert actions.count("match.confirmed") == 2 and actions.count("match.rejected") == 1
-    assert _outbox(ctx)[outbox_before:] == ["decide_match.v1"] * 3
+    # The checks run is audited, and its event goes to the shared trail too.
+    assert _outbox(ctx)[outbox_before:] == ["decide_match.v1"] * 3 + ["record_audit.v1"]
 
 
 def test_a_confirmed_open_involvement_proposes_the_worker(ctx, users, known) -> None:  # noqa: ANN001

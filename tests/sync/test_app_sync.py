@@ -60,5 +60,6 @@ async def test_header_shows_offline_and_what_waits(tmp_path, clock, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await _sign_in(pilot, "olivia")
         await _until(pilot, lambda: app.sync_text.startswith("○ offline"))
-        assert "1 waiting" in app.sync_text and "never synced" in app.sync_text
+        # The new user, and the sign-in's audit event for the shared trail.
+        assert "2 waiting" in app.sync_text and "never synced" in app.sync_text
         app._stop_sync()

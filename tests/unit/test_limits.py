@@ -75,8 +75,12 @@ def _counts(home: Path) -> dict[str, int]:
     connection = sqlite3.connect(home / "mash.db")
     try:
         tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-                for table in tables if not table.startswith(("sqlite_", "alembic"))}
+        counts = {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                  for table in tables if not table.startswith(("sqlite_", "alembic"))}
+        # The sign-in's audit event is queued for the shared trail like any other; nothing else may be.
+        counts["outbox"] = connection.execute(
+            "SELECT count(*) FROM outbox WHERE name != 'record_audit.v1'").fetchone()[0]
+        return counts
     finally:
         connection.close()
 

@@ -312,7 +312,19 @@ def _trail_and_outbox(world: World) -> tuple[int, int]:
     connection = sqlite3.connect(world.ctx.store.path)
     try:
         return (connection.execute("SELECT max(seq) FROM audit_event").fetchone()[0] or 0,
-                connection.execute("SELECT count(*) FROM outbox").fetchone()[0])
+                # A refusal's own audit event goes to the shared trail; no other change may be queued.
+                connection.execute("SELECT count(*) FROM outbox WHERE name != 'record_audit.v1'").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def _refusals_queued_for_the_shared_trail(world: World) -> int:
+    connection = sqlite3.connect(world.ctx.store.path)
+    try:
+        return connection.execute(
+            "SELECT count(*) FROM outbox, json_each(outbox.payload, '$.audit') AS event "
+            "WHERE outbox.name = 'record_audit.v1' AND json_extract(event.value, '$.action') = 'permission.refused'"
+        ).fetchone()[0]
     finally:
         connection.close()
 
@@ -387,6 +399,7 @@ def test_role_may_or_may_not(world: World, monkeypatch: pytest.MonkeyPatch, func
         f"a refused {function} must leave exactly one permission.refused event, found {events}")
     assert events[0][2]["action"] in case.actions
     assert _trail_and_outbox(world)[1] == outbox_before, f"a refused {function} queued a mutation"
+    assert _refusals_queued_for_the_shared_trail(world) >= 1
 
 
 def test_every_service_action_has_a_case() -> None:
