@@ -60,6 +60,8 @@ class ItemView:
     updated_at: datetime
     rag_rated_at: datetime | None
     clocks: list[ClockView] = field(default_factory=list)
+    # This machine's claim still waits for the shared database's answer: a decision waits too.
+    claim_requested: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,12 +86,21 @@ class ItemView:
         }
 
 
-def _view(item: WorkItem, clocks: list[ClockView] | None = None) -> ItemView:
+def _view(item: WorkItem, clocks: list[ClockView] | None = None, requested: set[str] | None = None) -> ItemView:
     return ItemView(
         item.id, item.reference, item.state, item.rag, item.children, item.claimed_by, item.claimed_at,
         item.outcome, item.immediate_danger, item.version, item.created_at, item.updated_at, item.rag_rated_at,
-        clocks or [],
+        clocks or [], claim_requested=item.claimed_by is not None and item.id in (requested or ()),
     )
+
+
+def _requested_claims(ctx: Context, session: Session) -> set[str]:
+    """Items whose claim here waits for the server; without a shared database a claim applies at once."""
+    if not ctx.shared_url:
+        return set()
+    from mash_tui.services.sync_overview import requested_claims
+
+    return requested_claims(session)
 
 
 def _item(session: Session, reference: str) -> WorkItem:
@@ -347,15 +358,34 @@ def _urgency_key(item: WorkItem, due: dict[str, datetime]) -> tuple:
     return (-rag_rank, due.get(item.id) or datetime.max.replace(tzinfo=item.created_at.tzinfo), item.created_at)
 
 
+def waiting_in_urgency_order(session: Session) -> list[WorkItem]:
+    """Unclaimed escalated items, the one to take next first: RED first, then the least time left."""
+    waiting = session.exec(select(WorkItem).where(WorkItem.state == ItemState.ESCALATED)).all()
+    due = _next_due(session, [item.id for item in waiting])
+    return sorted(waiting, key=lambda candidate: _urgency_key(candidate, due))
+
+
 def claim_next(ctx: Context, actor: Actor) -> ItemView:
-    """Take the most urgent unclaimed item: RED first, then the least time left."""
+    """Take the most urgent unclaimed item: RED first, then the least time left.
+
+    Online, the shared database picks among the items no one else is taking at this moment, so
+    two decision makers pressing "take next" together get two items. Offline, this machine picks,
+    and the claim is requested until the shared database answers.
+    """
     require(ctx, actor, "item.claim")
+    if ctx.shared_url:
+        from mash_tui.services.sync import SharedDatabaseUnavailable
+        from mash_tui.services.take_next import take_next_online
+
+        try:
+            return take_next_online(ctx, actor)
+        except SharedDatabaseUnavailable:
+            pass
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        waiting = uow.session.exec(select(WorkItem).where(WorkItem.state == ItemState.ESCALATED)).all()
+        waiting = waiting_in_urgency_order(uow.session)
         if not waiting:
             raise ItemRefused("the queue is empty: nothing to take")
-        due = _next_due(uow.session, [item.id for item in waiting])
-        item = min(waiting, key=lambda candidate: _urgency_key(candidate, due))
+        item = waiting[0]
         _claim(uow, item)
         reference = item.reference
     return item_view(ctx, reference)
@@ -519,7 +549,7 @@ def step_up(ctx: Context, actor: Actor, reference: str, reason: str) -> ItemView
 def item_view(ctx: Context, reference: str) -> ItemView:
     with ctx.store.reading() as session:
         item = _item(session, reference)
-        return _view(item, clocks_of_items(session, [item.id])[item.id])
+        return _view(item, clocks_of_items(session, [item.id])[item.id], _requested_claims(ctx, session))
 
 
 def list_items(ctx: Context, actor: Actor, *, states: frozenset[str] | None = None) -> list[ItemView]:
@@ -529,7 +559,8 @@ def list_items(ctx: Context, actor: Actor, *, states: frozenset[str] | None = No
     with ctx.store.reading() as session:
         items = session.exec(select(WorkItem).where(col(WorkItem.state).in_(wanted))).all()
         clocks = clocks_of_items(session, [item.id for item in items])
-    views = [_view(item, clocks[item.id]) for item in items]
+        requested = _requested_claims(ctx, session)
+    views = [_view(item, clocks[item.id], requested) for item in items]
     far = datetime.max.replace(tzinfo=ctx.clock.now().tzinfo)
 
     def urgency(view: ItemView) -> tuple:

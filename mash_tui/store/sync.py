@@ -167,6 +167,24 @@ def push(store: Store, connection: psycopg.Connection, identity: Identity, *, ba
         local.close()
 
 
+def pending_batch(store: Store, limit: int = PUSH_BATCH) -> list[Mutation]:
+    """The first waiting mutations, in the order they were made here."""
+    local = store.raw_connection()
+    try:
+        return _pending(local, limit)
+    finally:
+        local.close()
+
+
+def acknowledge(store: Store, outcomes: list[Outcome]) -> None:
+    """Keep the shared database's answers, once its transaction has committed."""
+    local = store.raw_connection()
+    try:
+        _acknowledge(local, outcomes)
+    finally:
+        local.close()
+
+
 def _record_failure(local: sqlite3.Connection, batch: list[Mutation], error: BaseException) -> None:
     message = (str(error).strip().splitlines() or [type(error).__name__])[0][:500]
     try:

@@ -1,0 +1,64 @@
+""""Take next" against the shared database: `FOR UPDATE SKIP LOCKED`, so concurrent takers never collide.
+
+The machine first syncs, so its idea of the queue is fresh. Then, in one shared transaction, it
+locks the first item in its urgency order that is still free on the server and that no other
+transaction is locking, claims it here, and sends that claim in the same transaction. The local
+outbox learns the answer only after the shared transaction commits: if the commit is lost, the
+claim is still waiting here and goes with the next push, as an offline claim would.
+"""
+
+from __future__ import annotations
+
+from mash_tui.domain.roles import Actor
+from mash_tui.services.context import Context
+
+_FIRST_FREE = (
+    "SELECT id FROM entity "
+    "WHERE kind = 'work_item' AND id = ANY(%(ids)s) "
+    "AND coalesce(data->>'claimed_by', '') = '' AND data->>'state' = 'escalated' "
+    "ORDER BY array_position(%(ids)s::text[], id) LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
+
+
+def take_next_online(ctx: Context, actor: Actor):  # noqa: ANN201 - queue.ItemView
+    """Claim the most urgent item no one holds or is taking; SharedDatabaseUnavailable when offline."""
+    import psycopg
+
+    from mash_tui.server.apply import apply_batch
+    from mash_tui.services import queue
+    from mash_tui.services.sync import SharedDatabaseUnavailable, _connect, _first_line, sync_store
+    from mash_tui.store import sync
+
+    connection = _connect(ctx.shared_url)
+    try:
+        sync_store(ctx, actor.username, connection=connection)
+        with ctx.store.reading() as session:
+            waiting = [(item.id, item.reference) for item in queue.waiting_in_urgency_order(session)]
+        if not waiting:
+            raise queue.ItemRefused("the queue is empty: nothing to take")
+        references = dict(waiting)
+        identity = sync.identity_of(ctx.store, actor.username)
+        reference = None
+        try:
+            with sync.deadline(connection), connection.transaction():
+                row = connection.execute(_FIRST_FREE, {"ids": [item_id for item_id, _ in waiting]}).fetchone()
+                if row is None:
+                    raise queue.ItemRefused("every waiting item is being taken by someone else: try again")
+                queue.claim(ctx, actor, references[row[0]])
+                reference = references[row[0]]
+                batch = sync.pending_batch(ctx.store)
+                outcomes = apply_batch(connection, identity.client_id, batch)
+        except psycopg.OperationalError as error:
+            if reference is not None:
+                # Claimed here already: it stays requested and goes with the next push.
+                return queue.item_view(ctx, reference)
+            raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+        sync.acknowledge(ctx.store, outcomes)
+    finally:
+        connection.close()
+    ours = {mutation.mutation_id for mutation in batch
+            if mutation.name == "claim_item.v1" and mutation.payload.get("id") == row[0]}
+    refused = [outcome.reason for outcome in outcomes if outcome.mutation_id in ours and outcome.status == "rejected"]
+    if refused:
+        raise queue.ItemRefused(refused[-1] or f"{reference}: the shared database refused the claim")
+    return queue.item_view(ctx, reference)
