@@ -55,6 +55,7 @@ class MashApp(App[None]):
         "screens/checks.tcss",
         "screens/requests.tcss",
         "screens/security.tcss",
+        "screens/sync.tcss",
     ]
     TITLE = "MASH Desk"
     ENABLE_COMMAND_PALETTE = True
@@ -63,6 +64,9 @@ class MashApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "home", "Home", id="home"),
         Binding("ctrl+l", "sign_out", "Sign out", id="sign_out"),
+        # No letter is free on every role's home ("s" filters the supervisor's pane), so a function
+        # key beside F1. Not in the footer, which is full at 80 columns: the palette's Sync entry names it.
+        Binding("f2", "sync_screen", "Sync", id="sync_screen", show=False),
     ]
 
     def __init__(
@@ -87,6 +91,8 @@ class MashApp(App[None]):
         # The header's sync slot: every StatusBar shows `sync_text` and hears `sync_signal`.
         self.sync_text = "local store"
         self.sync_signal: Signal[str] = Signal(self, "sync")
+        # What the sync loop last reported (services.sync.SyncState), for the Sync screen.
+        self.last_sync_state = None
         self._sync_loop = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -184,33 +190,44 @@ class MashApp(App[None]):
     def _signed_in(self, message: LoginScreen.Succeeded) -> None:
         self.actor = message.actor
         self.switch_screen(self.home_screen())
-        self._run_sync(message.actor.username)
+        self._run_sync(message.actor)
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _run_sync(self, username: str) -> None:
+    def _run_sync(self, actor: Actor) -> None:
         """Background sync while someone is signed in, when a shared database is configured."""
         from mash_tui.services.sync import SyncLoop
+        from mash_tui.services.sync_overview import RefusalWatch
 
         ctx = self.context_when_ready()
         if not ctx.shared_url:
             return
         self._stop_sync()
-        loop = SyncLoop(ctx, username, on_state=self._sync_state_from_thread)
+        watch = RefusalWatch(ctx, actor)
+        loop = SyncLoop(ctx, actor.username, on_state=lambda state: self._sync_state_from_thread(state, watch))
         self._sync_loop = loop
         loop.run()
 
-    def _sync_state_from_thread(self, state) -> None:  # noqa: ANN001 - services.sync.SyncState
+    def _sync_state_from_thread(self, state, watch) -> None:  # noqa: ANN001 - SyncState, RefusalWatch
+        """In the sync thread: the header's words, and a refusal of this user's work found here, not in the UI."""
         from mash_tui.services.sync import sync_label
 
         try:
-            self.call_from_thread(self._show_sync, sync_label(state))
+            notice = watch.news(state)
+        except Exception:  # noqa: BLE001 - a failed read must not stop sync; the Sync screen lists refusals
+            notice = None
+        try:
+            self.call_from_thread(self.show_sync_state, state, sync_label(state), notice)
         except RuntimeError:
             # The app is closing; the loop is being stopped.
             pass
 
-    def _show_sync(self, label: str) -> None:
+    def show_sync_state(self, state, label: str, refusal: str | None = None) -> None:  # noqa: ANN001 - SyncState
+        """The header follows the sync loop; a refusal of the user's own change is told once, as a warning."""
+        self.last_sync_state = state
         self.sync_text = label
         self.sync_signal.publish(label)
+        if refusal is not None:
+            self.notify(Text(refusal), severity="warning", timeout=15)
 
     def _stop_sync(self) -> None:
         loop, self._sync_loop = self._sync_loop, None
@@ -246,6 +263,12 @@ class MashApp(App[None]):
             return
         self.push_screen(target.build(self.actor, **kwargs))
 
+    def action_sync_screen(self) -> None:
+        from mash_tui.screens.sync import SyncScreen
+
+        if not isinstance(self.screen, SyncScreen):  # F2 on the Sync screen itself stays put
+            self.open_screen("sync")
+
     def action_home(self) -> None:
         if self.actor is not None:
             self.switch_screen(self.home_screen())
@@ -253,6 +276,7 @@ class MashApp(App[None]):
     def action_sign_out(self) -> None:
         self.actor = None
         self._stop_sync()
+        self.last_sync_state = None
         self.idle_lock.forget()
         # Every screen of the last user goes, not just the top one: the next person could go back to them.
         while len(self.screen_stack) > 2:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mash_tui.services.queue import ItemView
 
 LOAD_GROUP = "queue-load"
+CLAIM_REQUESTED = "Claim of {ref} requested: it waits for the shared database's answer."
 
 
 class QueueScreen(DeskScreen[None]):
@@ -144,6 +145,9 @@ class QueueScreen(DeskScreen[None]):
             text.append(f" · {row.clock_label} due {due}")
         text.append(" · held by ")
         text.append(row.holder or "nobody")
+        if row.claim_requested:
+            text.append(" · claim requested: waiting for the shared database's answer; a decision waits "
+                        "until it is accepted")
         detail.update(text)
 
     # -- actions ----------------------------------------------------------------------------
@@ -157,7 +161,8 @@ class QueueScreen(DeskScreen[None]):
     def action_claim(self) -> None:
         reference = self._selected()
         if reference:
-            self._act(lambda ctx, queue: queue.claim(ctx, self.actor, reference), "You now hold {ref}.")
+            self._act(lambda ctx, queue: queue.claim(ctx, self.actor, reference), "You now hold {ref}.",
+                      requested=CLAIM_REQUESTED)
 
     def action_release(self) -> None:
         reference = self._selected()
@@ -165,7 +170,8 @@ class QueueScreen(DeskScreen[None]):
             self._act(lambda ctx, queue: queue.release(ctx, self.actor, reference), "Released {ref} to the queue.")
 
     def action_take_next(self) -> None:
-        self._act(lambda ctx, queue: queue.claim_next(ctx, self.actor), "Took {ref} ({rag}): you now hold it.")
+        self._act(lambda ctx, queue: queue.claim_next(ctx, self.actor), "Took {ref} ({rag}): you now hold it.",
+                  requested=CLAIM_REQUESTED)
 
     def action_open(self) -> None:
         reference = self._selected()
@@ -208,7 +214,8 @@ class QueueScreen(DeskScreen[None]):
         self.app.push_screen(ChooseUserPrompt(f"Reassign {reference} to", message.people), reassign)
 
     @work(thread=True, exclusive=True, group="queue-action", exit_on_error=False)
-    def _act(self, call: Any, done: str) -> None:
+    def _act(self, call: Any, done: str, *, requested: str | None = None) -> None:
+        """Run `call`; say `done`, or `requested` where the claim it made waits for the shared database."""
         from mash_tui.errors import UserError
         from mash_tui.services import queue
 
@@ -218,7 +225,8 @@ class QueueScreen(DeskScreen[None]):
         except UserError as refused:
             self.post_message(self.ActionDone(str(refused), refused=True))
             return
-        words = done.format(ref=view.reference, rag=view.rag, holder=view.claimed_by or "nobody")
+        words = requested if requested and view.claim_requested else done
+        words = words.format(ref=view.reference, rag=view.rag, holder=view.claimed_by or "nobody")
         self.post_message(self.ActionDone(words, reference=view.reference))
 
     @on(ActionDone)

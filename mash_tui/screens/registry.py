@@ -41,6 +41,9 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "request.view_own", "mash_tui.screens.partner:PartnerHomeScreen"),
     ScreenEntry("audit", "Audit trail", "Who looked at or changed a child's record, and when",
                 "audit.view", "mash_tui.screens.audit:AuditScreen"),
+    # Every signed-in role holds home.view: everyone may see how their own work stands with the server.
+    ScreenEntry("sync", "Sync", "Online or offline, changes waiting, and what the shared database refused (F2)",
+                "home.view", "mash_tui.screens.sync:SyncScreen"),
 )
 
 _BY_ID = {entry.id: entry for entry in SCREENS}

@@ -40,6 +40,8 @@ class QueueRow:
     state: str
     clock_label: str
     window: ClockWindow | None
+    # The holder's claim waits for the shared database's answer (see `ItemView.claim_requested`).
+    claim_requested: bool = False
 
 
 def queue_row(item: ItemView, near_breach: NearBreachPolicy) -> QueueRow:
@@ -58,18 +60,35 @@ def queue_row(item: ItemView, near_breach: NearBreachPolicy) -> QueueRow:
         state=state,
         clock_label=urgent.label if urgent else "",
         window=window,
+        claim_requested=item.claim_requested,
     )
+
+
+# Short, so that a holder's name and the mark fit the 80-column table; the detail line says it in full.
+REQUESTED_MARK = " (req.)"
+
+
+def holder_cell(row: QueueRow) -> Text:
+    """Who holds the item, marked while their claim is only requested."""
+    if not row.holder:
+        return Text("—")
+    cell = safe_text(row.holder)
+    if row.claim_requested:
+        cell.append(REQUESTED_MARK, style="italic")
+    return cell
 
 
 class ItemTable(DataTable[Text]):
     # Fixed widths that fit 80 columns: the table never re-measures itself as rows come and go.
+    # The held-by column has room for a short name and the requested mark; "gathering" is the
+    # longest state word the queue shows.
     COLUMNS = (
         ("RAG", "rag", 7),
         ("Time left", "time_left", 14),
         ("Reference", "reference", 12),
         ("Child", "children", 14),
-        ("Held by", "holder", 8),
-        ("State", "state", 12),
+        ("Held by", "holder", 11),
+        ("State", "state", 9),
     )
 
     def __init__(self, **kwargs: object) -> None:
@@ -131,7 +150,7 @@ class ItemTable(DataTable[Text]):
             "rag": rag_text(row.rag, variables),
             "reference": Text(row.reference),
             "children": safe_text(row.children),
-            "holder": safe_text(row.holder or "—"),
+            "holder": holder_cell(row),
             "state": Text(row.state),
         }
 
