@@ -37,11 +37,30 @@ class StatusBar(Widget):
         self.now = now
 
     def render(self) -> Text:
-        stamp = to_local(self.now).strftime("%a %d %b %H:%M:%S") if self.now else ""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" MASH Desk ", style="bold")
-        text.append("│ ")
-        text.append(self.user_label)
+        """The fullest form that fits: at 80 columns the sync state matters more than the date."""
+        width = self.size.width or 10_000
+        for text in self._forms():
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def _forms(self) -> list[Text]:
+        local = to_local(self.now) if self.now else None
+        long_stamp = local.strftime("%a %d %b %H:%M:%S") if local else ""
+        short_stamp = local.strftime("%H:%M") if local else ""
+        name_only = self.user_label.split(" (", 1)[0]
+        return [
+            self._form(" MASH Desk ", self.user_label, long_stamp),
+            self._form(" MASH Desk ", self.user_label, short_stamp),
+            self._form(" ", name_only, short_stamp),
+            self._form(" ", name_only, short_stamp, overflow="ellipsis"),
+        ]
+
+    def _form(self, title: str, user: str, stamp: str, overflow: str = "crop") -> Text:
+        text = Text(no_wrap=True, overflow=overflow)  # type: ignore[arg-type]
+        text.append(title, style="bold" if title.strip() else "")
+        text.append("│ " if title.strip() else "")
+        text.append(user)
         text.append(" │ ")
         text.append(stamp)
         text.append(" │ ")
