@@ -92,7 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         sys.stdout = stdout
+    if args.command != "app" and os.environ.get("MASH_SHARED_DB"):
+        return _after_sending(int(result or 0))
     return int(result or 0)
+
+
+def _after_sending(status: int) -> int:
+    from mash_tui.commands.common import send_what_this_run_queued
+
+    refusals, waiting = send_what_this_run_queued()
+    for reason in refusals:
+        print(f"mash: refused by the shared database: {printable(reason)}; undone here", file=sys.stderr)
+    if waiting:
+        saved = "1 change saved here waits" if waiting == 1 else f"{waiting} changes saved here wait"
+        print(f"mash: the shared database did not answer: {saved} for the next sync", file=sys.stderr)
+    return EXIT_USAGE if refusals else status
 
 
 if __name__ == "__main__":

@@ -21,14 +21,66 @@ def home_of(args: argparse.Namespace) -> Path:
     return resolve_home(getattr(args, "home", None))
 
 
+# Contexts this run opened with a shared database, and the last outbox number each held then.
+_SHARED_CONTEXTS: list[tuple[Context, int]] = []
+
+
 def context_of(args: argparse.Namespace) -> Context:
     from mash_tui.config import PolicyError
     from mash_tui.services.context import open_context
 
     try:
-        return open_context(home_of(args))
+        ctx = open_context(home_of(args))
     except PolicyError as error:
         raise UserError(str(error)) from None
+    if ctx.shared_url:
+        _SHARED_CONTEXTS.append((ctx, _last_client_seq(ctx)))
+    return ctx
+
+
+def _last_client_seq(ctx: Context) -> int:
+    connection = ctx.store.raw_connection()
+    try:
+        return connection.execute("SELECT coalesce(max(client_seq), 0) FROM outbox").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def send_what_this_run_queued() -> tuple[list[str], int]:
+    """With a shared database, send what this command queued before it exits, as the app would.
+
+    A command is one short process with no sync running behind it: without this, a claim made
+    from the command line would wait, requested, until someone synced. Returns the shared
+    database's refusals of this run's changes, and how many changes still wait (it did not answer).
+    """
+    from mash_tui.services.sync import SharedDatabaseUnavailable, sync_store
+
+    refusals: list[str] = []
+    waiting = 0
+    for ctx, before in _SHARED_CONTEXTS:
+        connection = ctx.store.raw_connection()
+        try:
+            queued = connection.execute(
+                "SELECT json_extract(payload, '$.actor') FROM outbox WHERE client_seq > ? AND status = 'pending' "
+                "ORDER BY client_seq", (before,)).fetchall()
+        finally:
+            connection.close()
+        if not queued:
+            continue
+        try:
+            sync_store(ctx, queued[0][0] or store_owner().username, push_only=True)
+        except SharedDatabaseUnavailable:
+            waiting += len(queued)
+            continue
+        connection = ctx.store.raw_connection()
+        try:
+            refusals += [reason or "no reason given" for (reason,) in connection.execute(
+                "SELECT last_error FROM outbox WHERE client_seq > ? AND status = 'rejected' ORDER BY client_seq",
+                (before,))]
+        finally:
+            connection.close()
+    _SHARED_CONTEXTS.clear()
+    return refusals, waiting
 
 
 def store_owner() -> Actor:

@@ -73,3 +73,37 @@ def test_conflicts_listed_and_resolved_from_the_command_line(shared_url, tmp_pat
     assert resolved.returncode == 0, resolved.stderr
     assert _mash(supervisor_home, "--shared", shared_url, "conflicts", "--as", "sue").stdout.strip() == \
         "no open conflicts"
+
+
+def test_a_command_sends_its_change_before_it_exits_and_says_when_it_is_refused(shared_url, tmp_path,
+                                                                                 clock) -> None:  # noqa: ANN001
+    from mash_tui.services.users import add_user
+    from tests.conftest import OWNER
+    from tests.sync.hub import escalated_item, local_rows, machine, seed_users, server_rows, sync
+
+    hub = machine(tmp_path, "hub", shared_url, clock)
+    seed_users(hub)
+    add_user(hub, OWNER, username="dee", role="decision_maker", password=PASSWORD)
+    reference = escalated_item(hub)
+    sync(hub, "olivia")
+    for name, user in (("dan-pc", "dan"), ("dee-pc", "dee")):
+        sync(machine(tmp_path, name, shared_url, clock), user)
+
+    claimed = _mash(tmp_path / "dan-pc", "--shared", shared_url, "claim", reference, "--as", "dan")
+    assert claimed.returncode == 0, claimed.stderr
+    # No `mash sync` ran: the command sent its claim itself.
+    [item] = server_rows(shared_url, "work_item").values()
+    assert item["claimed_by"] == "dan"
+
+    # Dee's machine has not heard of Dan's claim: the shared database refuses hers, and says why.
+    refused = _mash(tmp_path / "dee-pc", "--shared", shared_url, "claim", reference, "--as", "dee")
+    assert refused.returncode == 2
+    assert f"refused by the shared database: {reference} is already held by dan; undone here" in refused.stderr
+    [local] = local_rows(machine(tmp_path, "dee-pc", shared_url, clock), "work_item").values()
+    assert local["claimed_by"] == "dan"
+
+    offline = _mash(tmp_path / "dan-pc", "--shared", "postgresql://nobody@127.0.0.1:1/none", "release",
+                    reference, "--as", "dan")
+    assert offline.returncode == 0, offline.stderr
+    # The release and the sign-in's audit event.
+    assert "2 changes saved here wait for the next sync" in offline.stderr
