@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--agency", help="the partner's agency (partners only)")
     add.add_argument("--display-name", help="the name people see (default: the user name)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--as", dest="as_user", metavar="ADMIN",
+                     help="the administrator adding the user (password from $MASH_PASSWORD or a prompt); "
+                          "needed once the store has an administrator")
     add.set_defaults(handler=_add)
 
     listing = actions.add_parser("list", help="list users")
@@ -48,7 +51,7 @@ def _add(args: argparse.Namespace) -> int:
     ctx = context_of(args)
     user = add_user(
         ctx,
-        store_owner(),
+        _who_adds(args, ctx),
         username=args.name,
         role=args.role,
         agency=args.agency,
@@ -57,6 +60,32 @@ def _add(args: argparse.Namespace) -> int:
     )
     print(f"added {user.username} ({user.role}{', ' + user.agency if user.agency else ''})")
     return 0
+
+
+def _who_adds(args: argparse.Namespace, ctx):  # noqa: ANN001, ANN202 - Context -> Actor
+    """An administrator, once there is one; before that the store's owner sets the hub up.
+
+    With a shared database the users are fetched first, so a new machine cannot add users
+    hub-wide as its owner on a hub that already has administrators.
+    """
+    from mash_tui.commands.common import acting_user
+    from mash_tui.services.authz import require
+    from mash_tui.services.users import has_administrator
+
+    if args.as_user:
+        actor = acting_user(args, ctx)
+        require(ctx, actor, "user.manage")
+        return actor
+    if ctx.shared_url:
+        from mash_tui.services.sync import SharedDatabaseUnavailable, sync_store
+
+        try:
+            sync_store(ctx, store_owner().username)
+        except SharedDatabaseUnavailable:
+            pass
+    if has_administrator(ctx):
+        raise UserError("this hub has an administrator: add users with --as ADMIN")
+    return store_owner()
 
 
 def _list(args: argparse.Namespace) -> int:

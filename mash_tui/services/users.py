@@ -104,6 +104,13 @@ def add_user(
     return UserSummary(username, display_name, role, agency, True)
 
 
+def has_administrator(ctx: Context) -> bool:
+    with ctx.store.reading() as session:
+        return session.exec(
+            select(AppUser.id).where(AppUser.role == "admin", AppUser.active == True)  # noqa: E712 - SQL
+        ).first() is not None
+
+
 def list_users(ctx: Context) -> list[UserSummary]:
     with ctx.store.reading() as session:
         users = session.exec(select(AppUser).order_by(AppUser.username)).all()

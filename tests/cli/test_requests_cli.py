@@ -44,7 +44,7 @@ def item(ctx, users) -> str:  # noqa: ANN001
 
 def _add_health_partner(home: Path) -> None:
     added = mash(home, "users", "add", "hana", "--role", "partner", "--agency", "health", "--password-stdin",
-                 stdin=PASSWORD + "\n")
+                 "--as", "adam", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
 
 

@@ -107,3 +107,18 @@ def test_a_command_sends_its_change_before_it_exits_and_says_when_it_is_refused(
     assert offline.returncode == 0, offline.stderr
     # The release and the sign-in's audit event.
     assert "2 changes saved here wait for the next sync" in offline.stderr
+
+
+def test_a_new_machine_cannot_add_users_hub_wide_as_its_owner_once_the_hub_has_an_administrator(
+        shared_url, tmp_path) -> None:  # noqa: ANN001
+    for name, role in (("olivia", "officer"), ("ada", "admin")):
+        added = _mash(tmp_path / "first", "--shared", shared_url, "users", "add", name, "--role", role,
+                      "--password-stdin", stdin=PASSWORD + "\n")
+        assert added.returncode == 0, added.stderr
+    # A machine that has never synced fetches the users first, and so knows there is an administrator.
+    refused = _mash(tmp_path / "new-pc", "--shared", shared_url, "users", "add", "mallory", "--role", "supervisor",
+                    "--password-stdin", stdin=PASSWORD + "\n")
+    assert refused.returncode == 2 and "--as ADMIN" in refused.stderr
+    added = _mash(tmp_path / "new-pc", "--shared", shared_url, "users", "add", "sue", "--role", "supervisor",
+                  "--password-stdin", "--as", "ada", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
