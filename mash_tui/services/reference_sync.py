@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ DATA_KINDS = ("persons", "involvements")
 SYNC_ACTOR = Actor(username="sync", role=SYSTEM_ROLE, display_name="shared database")
 # Bytes a slow link moves in a second, for the deadline of a large upload or download.
 LINK_BYTES_PER_S = 1_000_000
+WRITERS_WINDOW_S = 0.05
 
 
 class ReferenceApplyError(UserError):
@@ -102,23 +104,52 @@ def _unpacked(ctx: Context, batch: ReferenceBatch) -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
-def _loader(kind: str, ctx: Context) -> Callable[[Any, Path], Any]:
+def _loader(kind: str, ctx: Context) -> Callable[..., Any]:
     limit = ctx.policy.limits.max_field_chars
-    if kind == "persons":
-        return lambda connection, path: known_persons.load_persons(connection, path, max_field_chars=limit)
-    return lambda connection, path: known_persons.load_involvements(connection, path, max_field_chars=limit)
+    load = known_persons.load_persons if kind == "persons" else known_persons.load_involvements
+    return lambda connection, path, on_progress: load(connection, path, max_field_chars=limit,
+                                                      on_progress=on_progress)
+
+
+def _let_writers_in() -> None:
+    """A moment between chunks for the desk's own writes (an autosave) that wait on the store's lock."""
+    time.sleep(WRITERS_WINDOW_S)
 
 
 def _apply_data(ctx: Context, batch: ReferenceBatch) -> None:
-    with _unpacked(ctx, batch) as path, unit_of_work(ctx.store, SYNC_ACTOR, ctx.clock) as uow:
-        connection = uow.session.connection().connection.dbapi_connection
+    """Apply a persons or involvements file in chunks, each its own transaction.
+
+    A million persons take most of a minute to load, and one transaction would hold the store's
+    write lock all that time: an officer's autosave would give up. Between chunks the lock is let
+    go. A crash part-way leaves the cursor where it was, so the whole file is applied again; that
+    is safe, because a person's row and a person's involvements are each replaced whole.
+    """
+    from mash_tui.store.sync import fault_point
+
+    with _unpacked(ctx, batch) as path:
+        connection = ctx.store.raw_connection()
         try:
-            counts = _loader(batch.kind, ctx)(connection, path)
-        except known_persons.ReferenceDataError as error:
-            raise ReferenceApplyError(
-                f"reference batch {batch.seq} ({batch.file_name}) cannot be applied here: {error}"
-            ) from None
-        _set_cursor(connection, batch.seq, uow.now)
+            connection.execute("BEGIN IMMEDIATE")
+
+            def between_chunks(_done: int, _total: int) -> None:
+                connection.execute("COMMIT")
+                fault_point("between-reference-chunks")
+                _let_writers_in()
+                connection.execute("BEGIN IMMEDIATE")
+
+            try:
+                counts = _loader(batch.kind, ctx)(connection, path, between_chunks)
+            except known_persons.ReferenceDataError as error:
+                raise ReferenceApplyError(
+                    f"reference batch {batch.seq} ({batch.file_name}) cannot be applied here: {error}"
+                ) from None
+            connection.execute("COMMIT")
+        finally:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            connection.close()
+    with unit_of_work(ctx.store, SYNC_ACTOR, ctx.clock) as uow:
+        _set_cursor(uow.session.connection().connection.dbapi_connection, batch.seq, uow.now)
         uow.audit(f"{batch.kind}.sync", "known_person" if batch.kind == "persons" else "involvement",
                   details={"batch": batch.seq, "file": batch.file_name, "uploaded_by": batch.uploaded_by,
                            **asdict(counts)})

@@ -140,8 +140,10 @@ def test_batches_are_insert_only_on_the_server(shared_url, tmp_path, clock) -> N
         connection.execute("UPDATE reference_batch SET file_name = 'other.csv'")
 
 
-def _mash(home: Path, url: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+def _mash(home: Path, url: str, *args: str, password: str | None = None,
+          extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if key not in ("MASH_HOME", "MASH_SHARED_DB")}
+    environment.update(extra_env or {})
     if password is not None:
         environment["MASH_PASSWORD"] = password
     return subprocess.run([sys.executable, "-m", "mash_tui", "--home", str(home), "--shared", url, *args],
@@ -184,5 +186,57 @@ def test_the_commands_load_and_publish_hub_wide(shared_url, tmp_path, clock) -> 
     connection = sqlite3.connect(desk / "mash.db")
     try:
         assert connection.execute("SELECT count(*) FROM known_person").fetchone()[0] == 2
+    finally:
+        connection.close()
+
+
+def test_a_large_batch_lets_the_desks_own_writes_in_between_its_chunks(shared_url, tmp_path, clock,
+                                                                       monkeypatch) -> None:  # noqa: ANN001
+    from mash_tui.services import contacts, reference_sync
+    from mash_tui.store import known_persons
+
+    loader = machine(tmp_path, "loader", shared_url, clock)
+    seed_users(loader)
+    load_and_share(loader, OWNER, "persons", _file(tmp_path, "persons.csv", PERSONS))
+    desk = machine(tmp_path, "desk", shared_url, clock)
+    monkeypatch.setattr(known_persons, "_BATCH_ROWS", 1)
+    saved_between_chunks = []
+
+    def an_autosave_arrives() -> None:
+        # Another unit of work on the same store: it would wait out the whole file in one transaction.
+        saved_between_chunks.append(contacts.start_draft(desk, ACTORS["olivia"], {"note": "typed mid-load"}).id)
+
+    monkeypatch.setattr(reference_sync, "_let_writers_in", an_autosave_arrives)
+    sync(desk, "olivia")
+    assert len(saved_between_chunks) >= 1
+    assert _count(desk, "known_person") == 2 and _count(desk, "contact_draft") == len(saved_between_chunks)
+    found = prior_involvement.lookup(desk.store, PersonDetails("Amelia", "Brown", date(2019, 3, 2)), desk.policy)
+    assert found and found[0].person_id == "P2"
+
+
+def test_a_machine_killed_part_way_through_a_batch_applies_it_whole_next_time(shared_url, tmp_path,
+                                                                             clock) -> None:  # noqa: ANN001
+    persons = "person_id,first_name,last_name,dob,sex,address,postcode\n" + "".join(
+        f"Q{number},Ann{number},Lee,2015-01-{number % 28 + 1:02d},F,{number} Road,DY4 7AA\n" for number in range(45_000)
+    )
+    loader = machine(tmp_path, "loader", shared_url, clock)
+    seed_users(loader)
+    load_and_share(loader, OWNER, "persons", _file(tmp_path, "many.csv", persons))
+    desk = tmp_path / "desk"
+    killed = _mash(desk, shared_url, "sync", "--once", extra_env={"MASH_SYNC_FAULT": "between-reference-chunks"})
+    assert killed.returncode == -9
+    connection = sqlite3.connect(desk / "mash.db")
+    try:
+        part = connection.execute("SELECT count(*) FROM known_person").fetchone()[0]
+    finally:
+        connection.close()
+    assert 0 < part < 45_000
+    again = _mash(desk, shared_url, "sync", "--once", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["reference"] == {"applied": 1, "cursor": 1}
+    connection = sqlite3.connect(desk / "mash.db")
+    try:
+        assert connection.execute("SELECT count(*) FROM known_person").fetchone()[0] == 45_000
+        assert connection.execute("SELECT count(DISTINCT record) FROM match_key WHERE source = 0").fetchone()[0] == 45_000
     finally:
         connection.close()
