@@ -77,6 +77,8 @@ class _Batch:
     usernames: dict[str, str]
     # What this login may write; None for a login the server does not cap (the owner, an administrator).
     write_scopes: frozenset[str] | None = None
+    # The hub's active administrators: once there is one, only they add or change users.
+    admins: set[str] = field(default_factory=set)
     dirty: dict[tuple[str, str], _Entity] = field(default_factory=dict)
     changes: list[tuple[str, str, str, list[str], dict[str, Any], str]] = field(default_factory=list)
     conflicts: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str, str]] = field(default_factory=list)
@@ -139,10 +141,17 @@ def _load(cursor: psycopg.Cursor, client_id: str, mutations: list[Mutation]) -> 
             (new_names,),
         )
         usernames = dict(cursor.fetchall())
+    admins: set[str] = set()
+    if any(image["kind"] == "app_user" for mutation in mutations for image in mutation.images):
+        cursor.execute(
+            "SELECT data->>'username' FROM entity WHERE kind = 'app_user' AND data->>'role' = 'admin' "
+            "AND coalesce((data->>'active')::boolean, true)"
+        )
+        admins = {row[0] for row in cursor.fetchall()}
     cursor.execute("SELECT now(), login_write_scopes()")
     now, write_scopes = cursor.fetchone()
     return _Batch(client_id, now, entities, usernames,
-                  None if write_scopes is None else frozenset(write_scopes))
+                  None if write_scopes is None else frozenset(write_scopes), admins)
 
 
 def _apply_one(batch: _Batch, mutation: Mutation) -> Outcome:
@@ -164,6 +173,9 @@ def _check(batch: _Batch, mutation: Mutation) -> None:
     _check_writable(batch, mutation)
     for image in mutation.images:
         if image["kind"] == "app_user":
+            if batch.admins and mutation.actor not in batch.admins:
+                # The store's owner sets a new hub up; after that a user is an administrator's act.
+                raise _Refused(f"only an administrator may add or change users ({mutation.actor} is not one)")
             name = image["data"].get("username")
             holder = batch.usernames.get(name)
             if holder is not None and holder != str(image["id"]):
@@ -204,6 +216,8 @@ def _apply_image(batch: _Batch, mutation: Mutation, image: dict[str, Any]) -> in
                                            batch.client_id, data.get("version")), "insert")
         if kind == "app_user":
             batch.usernames[data.get("username")] = entity_id
+            if data.get("role") == "admin" and data.get("active", True):
+                batch.admins.add(str(data.get("username")))
         return 0
     if kind in INSERT_ONLY_KINDS:
         return 0

@@ -8,7 +8,7 @@ from mash_tui.domain.roles import Actor
 from mash_tui.services import contacts, queue
 from mash_tui.services.sync import claim_requested, list_conflicts, resolve_conflict, sync_rejections, sync_status
 from mash_tui.services.users import add_user
-from tests.conftest import OWNER, PASSWORD
+from tests.conftest import PASSWORD
 from tests.sync.hub import (
     ACTORS,
     amber_form,
@@ -28,7 +28,7 @@ DEE = Actor("dee", "decision_maker", None, "Dee Decider")
 def hub(shared_url, tmp_path, clock):  # noqa: ANN001, ANN201
     officer_pc = machine(tmp_path, "officer", shared_url, clock)
     seed_users(officer_pc)
-    add_user(officer_pc, OWNER, username="dee", role="decision_maker", password=PASSWORD)
+    add_user(officer_pc, ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
     return officer_pc
 
 

@@ -22,7 +22,7 @@ from mash_tui.services import queue
 from mash_tui.services.context import Context
 from mash_tui.services.sync import SharedDatabaseUnavailable
 from mash_tui.services.users import add_user
-from tests.conftest import OWNER, PASSWORD
+from tests.conftest import PASSWORD
 from tests.sync.conftest import TEMPLATE
 from tests.sync.hub import ACTORS, escalated_item, local_rows, machine, seed_users, server_rows, sync
 
@@ -77,7 +77,7 @@ def test_three_machines_converge(cluster_for_hypothesis, tmp_path_factory, clock
             for username in USERS:
                 self.pcs[username] = machine(self.root, username, self.url, clock)
             seed_users(self.pcs["olivia"])
-            add_user(self.pcs["olivia"], OWNER, username="dee", role="decision_maker", password=PASSWORD)
+            add_user(self.pcs["olivia"], ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
             self.references: list[str] = []
             self.cut: set[str] = set()
 

@@ -13,9 +13,9 @@ from urllib.parse import urlparse
 import pytest
 
 from mash_tui.services.users import add_user
-from tests.conftest import OWNER, PASSWORD
+from tests.conftest import PASSWORD
 from tests.sync.history import check
-from tests.sync.hub import escalated_item, local_rows, machine, seed_users, server_rows, server_value, sync
+from tests.sync.hub import ACTORS, escalated_item, local_rows, machine, seed_users, server_rows, server_value, sync
 from tests.sync.tcp_proxy import TcpProxy
 
 HERE = Path(__file__).parent
@@ -76,7 +76,7 @@ def test_claims_through_a_flapping_network_keep_one_holder(shared_url, proxy, tm
     seed_users(hub)
     deciders = ["dan", "dee", "dom"]
     for name in deciders[1:]:
-        add_user(hub, OWNER, username=name, role="decision_maker", password=PASSWORD)
+        add_user(hub, ACTORS["adam"], username=name, role="decision_maker", password=PASSWORD)
     references = [escalated_item(hub, name) for name in ("Fenwick", "Marlow", "Okafor", "Quist")]
     sync(hub, "olivia")
     homes = {}

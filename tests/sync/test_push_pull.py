@@ -91,3 +91,23 @@ def test_sync_without_a_shared_database_is_a_clear_error(tmp_path, clock) -> Non
     pc = machine(tmp_path, "pc", "postgresql://nobody@127.0.0.1:1/none", clock)
     with pytest.raises(UserError, match="unreachable"):
         sync(pc, "olivia")
+
+
+def test_once_the_hub_has_an_administrator_only_an_administrator_adds_users(shared_url, tmp_path,
+                                                                            clock) -> None:  # noqa: ANN001
+    from mash_tui.services.users import add_user
+    from tests.conftest import OWNER
+    from tests.sync.hub import ACTORS, local_rows
+
+    seed_users(machine(tmp_path, "admin", shared_url, clock))
+    # A machine's owner, bypassing the command line's check, adds a supervisor of their own.
+    rogue = machine(tmp_path, "rogue", None, clock)
+    add_user(rogue, OWNER, username="mallory", role="supervisor", password=PASSWORD)
+    rogue.shared_url = shared_url
+    report = sync(rogue, "os:tester")
+    assert report.rejected == 1
+    assert "only an administrator may add or change users" in report.rejections[0][1]
+    assert "mallory" not in {data["username"] for data in server_rows(shared_url, "app_user").values()}
+    assert "mallory" not in {row["username"] for row in local_rows(rogue, "app_user").values()}
+    add_user(rogue, ACTORS["adam"], username="sam", role="supervisor", password=PASSWORD)  # sent at once
+    assert "sam" in {data["username"] for data in server_rows(shared_url, "app_user").values()}

@@ -78,12 +78,11 @@ def test_conflicts_listed_and_resolved_from_the_command_line(shared_url, tmp_pat
 def test_a_command_sends_its_change_before_it_exits_and_says_when_it_is_refused(shared_url, tmp_path,
                                                                                  clock) -> None:  # noqa: ANN001
     from mash_tui.services.users import add_user
-    from tests.conftest import OWNER
-    from tests.sync.hub import escalated_item, local_rows, machine, seed_users, server_rows, sync
+    from tests.sync.hub import ACTORS, escalated_item, local_rows, machine, seed_users, server_rows, sync
 
     hub = machine(tmp_path, "hub", shared_url, clock)
     seed_users(hub)
-    add_user(hub, OWNER, username="dee", role="decision_maker", password=PASSWORD)
+    add_user(hub, ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
     reference = escalated_item(hub)
     sync(hub, "olivia")
     for name, user in (("dan-pc", "dan"), ("dee-pc", "dee")):

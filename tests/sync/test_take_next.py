@@ -28,7 +28,7 @@ def _holders(url: str) -> dict[str, str | None]:
 def test_take_next_skips_an_item_another_taker_has_locked(shared_url, tmp_path, clock, hub) -> None:  # noqa: ANN001
     from mash_tui.domain.roles import Actor
     from mash_tui.services.users import add_user
-    from tests.conftest import OWNER, PASSWORD
+    from tests.conftest import PASSWORD
 
     dan_pc = machine(tmp_path, "dan", shared_url, clock)
     sync(dan_pc, "dan")
@@ -49,7 +49,7 @@ def test_take_next_skips_an_item_another_taker_has_locked(shared_url, tmp_path, 
     assert _holders(shared_url)[order[1]] == "dan"
 
     # Once the other taker lets go without claiming, the most urgent item is the next one taken.
-    add_user(dan_pc, OWNER, username="dee", role="decision_maker", password=PASSWORD)
+    add_user(dan_pc, ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
     sync(dan_pc, "dan")
     dee_pc = machine(tmp_path, "dee", shared_url, clock)
     sync(dee_pc, "dee")
@@ -59,11 +59,11 @@ def test_take_next_skips_an_item_another_taker_has_locked(shared_url, tmp_path, 
 def test_two_takers_at_once_get_two_items_and_no_refusal(shared_url, tmp_path, clock, hub) -> None:  # noqa: ANN001
     from mash_tui.domain.roles import Actor
     from mash_tui.services.users import add_user
-    from tests.conftest import OWNER, PASSWORD
+    from tests.conftest import PASSWORD
 
     admin_pc = machine(tmp_path, "admin2", shared_url, clock)
     sync(admin_pc, "os:tester")
-    add_user(admin_pc, OWNER, username="dee", role="decision_maker", password=PASSWORD)
+    add_user(admin_pc, ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
     sync(admin_pc, "os:tester")
     takers = {name: machine(tmp_path, name, shared_url, clock) for name in ("dan", "dee")}
     for name, pc in takers.items():
