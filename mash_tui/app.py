@@ -56,6 +56,7 @@ class MashApp(App[None]):
         "screens/requests.tcss",
         "screens/security.tcss",
         "screens/sync.tcss",
+        "screens/conflicts.tcss",
     ]
     TITLE = "MASH Desk"
     ENABLE_COMMAND_PALETTE = True
@@ -91,6 +92,8 @@ class MashApp(App[None]):
         # The header's sync slot: every StatusBar shows `sync_text` and hears `sync_signal`.
         self.sync_text = "local store"
         self.sync_signal: Signal[str] = Signal(self, "sync")
+        # Rows sync wrote from other machines; screens with lists reload on it (DeskScreen.follow_arrivals).
+        self.data_signal: Signal[int] = Signal(self, "data")
         # What the sync loop last reported (services.sync.SyncState), for the Sync screen.
         self.last_sync_state = None
         self._sync_loop = None
@@ -226,6 +229,8 @@ class MashApp(App[None]):
         self.last_sync_state = state
         self.sync_text = label
         self.sync_signal.publish(label)
+        if getattr(state, "arrived", 0):
+            self.data_signal.publish(state.arrived)
         if refusal is not None:
             self.notify(Text(refusal), severity="warning", timeout=15)
 

@@ -19,3 +19,17 @@ class DeskScreen(Screen[ResultT]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
+
+    def follow_arrivals(self) -> None:
+        """Reload (`action_reload`) whenever sync brings rows from other machines, while this screen shows.
+
+        A partner waiting for requests, or a decision maker watching the queue, should not have to
+        press a key to see what another machine has just done.
+        """
+        signal = getattr(self.app, "data_signal", None)
+        if signal is not None:
+            signal.subscribe(self, self._rows_arrived)
+
+    def _rows_arrived(self, _rows: int) -> None:
+        if self.is_current:
+            self.action_reload()  # type: ignore[attr-defined]

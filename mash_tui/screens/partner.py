@@ -80,6 +80,7 @@ class PartnerHomeScreen(DeskScreen[None]):
         table.add_column("Child", key="children", width=self._child_width())
         self.app.clock_signal.subscribe(self, self._tick)  # type: ignore[attr-defined]
         self.action_reload()
+        self.follow_arrivals()
 
     def on_screen_resume(self) -> None:
         if self.loaded:

@@ -78,6 +78,7 @@ class QueueScreen(DeskScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ItemTable).focus()
+        self.follow_arrivals()
 
     def on_screen_resume(self) -> None:
         # Also runs when the screen is first shown, and on return from an item just decided.

@@ -44,6 +44,8 @@ SCREENS: tuple[ScreenEntry, ...] = (
     # Every signed-in role holds home.view: everyone may see how their own work stands with the server.
     ScreenEntry("sync", "Sync", "Online or offline, changes waiting, and what the shared database refused (F2)",
                 "home.view", "mash_tui.screens.sync:SyncScreen"),
+    ScreenEntry("conflicts", "Sync conflicts", "Two offline edits of one field, kept side by side: keep one",
+                "conflict.resolve", "mash_tui.screens.conflicts:ConflictsScreen"),
 )
 
 _BY_ID = {entry.id: entry for entry in SCREENS}

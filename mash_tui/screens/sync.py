@@ -1,7 +1,8 @@
 """Sync with the shared database, as the signed-in user sees it.
 
 Online or offline (as the app's sync loop last found it), the changes waiting to be sent, the last
-good sync in Europe/London, and this user's changes the shared database refused, with its reason.
+good sync in Europe/London, and this user's changes the shared database refused, with its reason;
+for a supervisor, while the shared database answers, how many sync conflicts wait to be resolved.
 Going offline stops nothing: this screen only reports. It loads again whenever the sync state moves.
 """
 
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
-from mash_tui.domain.roles import Actor
+from mash_tui.domain.roles import Actor, may
 from mash_tui.screens.base import DeskScreen
 from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
@@ -41,8 +42,11 @@ def _when(moment: datetime) -> str:
     return to_local(moment).strftime("%a %d %b %Y %H:%M")
 
 
-def summary_text(overview: SyncOverview, state: SyncState | None) -> Text:
-    """The four lines at the top: connection, waiting changes, last sync, refusals of this user."""
+def summary_text(overview: SyncOverview, state: SyncState | None, open_conflicts: int | None = None) -> Text:
+    """The four lines at the top: connection, waiting changes, last sync, refusals of this user.
+
+    A fifth for a supervisor while the shared database answers: how many conflicts wait, and where.
+    """
     text = Text()
     text.append("Connection   ", style="bold")
     if not overview.configured:
@@ -70,6 +74,10 @@ def summary_text(overview: SyncOverview, state: SyncState | None) -> Text:
     text.append("\nRefused      ", style="bold")
     refused = len(overview.refusals)
     text.append(f"{refused} of your changes" if refused else "none of your changes")
+    if open_conflicts is not None:
+        text.append("\nConflicts    ", style="bold")
+        text.append(f"{open_conflicts} open, kept side by side: ctrl+p, then Open: Sync conflicts"
+                    if open_conflicts else "none open")
     return text
 
 
@@ -94,6 +102,8 @@ class SyncScreen(DeskScreen[None]):
     @dataclass
     class Loaded(Message):
         overview: SyncOverview
+        # Only for a supervisor, and only when the shared database answered.
+        open_conflicts: int | None = None
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -123,17 +133,27 @@ class SyncScreen(DeskScreen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self._load()
+        state = getattr(self.app, "last_sync_state", None)
+        # Offline, counting conflicts would only wait for a connection to time out.
+        self._load(count_conflicts=state is not None and state.online and may(self.actor.role, "conflict.resolve"))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, *, count_conflicts: bool) -> None:
+        from mash_tui.services.sync import SharedDatabaseUnavailable, list_conflicts
         from mash_tui.services.sync_overview import sync_overview
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        self.post_message(self.Loaded(sync_overview(ctx, self.actor)))
+        overview = sync_overview(ctx, self.actor)
+        open_conflicts = None
+        if count_conflicts:
+            try:
+                open_conflicts = len(list_conflicts(ctx, self.actor))
+            except SharedDatabaseUnavailable:
+                pass  # gone offline since: the line is left out until the shared database answers
+        self.post_message(self.Loaded(overview, open_conflicts))
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
@@ -141,7 +161,7 @@ class SyncScreen(DeskScreen[None]):
 
         overview = message.overview
         state = getattr(self.app, "last_sync_state", None)
-        self.query_one("#sync-summary", Static).update(summary_text(overview, state))
+        self.query_one("#sync-summary", Static).update(summary_text(overview, state, message.open_conflicts))
         self.refusals = overview.refusals
         table = self.query_one("#sync-refusals", DataTable)
         table.clear()

@@ -340,6 +340,8 @@ class SyncState:
     last_sync_at: datetime | None
     error: str | None = None
     rejected: int = 0
+    # Rows this round wrote into the local store from other machines: screens showing lists reload.
+    arrived: int = 0
 
 
 POLL_S = 30.0
@@ -388,9 +390,9 @@ class SyncLoop:
         finally:
             mutation_listeners.remove(self._local_change)
 
-    def _report(self, online: bool, error: str | None = None) -> None:
+    def _report(self, online: bool, error: str | None = None, arrived: int = 0) -> None:
         status = sync_status(self.ctx)
-        self.on_state(SyncState(online, status.waiting, status.last_sync_at, error, status.rejected))
+        self.on_state(SyncState(online, status.waiting, status.last_sync_at, error, status.rejected, arrived))
 
     def _run(self) -> None:
         import time
@@ -407,9 +409,9 @@ class SyncLoop:
                 backoff = 0.5
                 while not self.stopped:
                     self._poked.clear()
-                    sync_store(self.ctx, self.username, connection=connection)
+                    report = sync_store(self.ctx, self.username, connection=connection)
                     self.rounds += 1
-                    self._report(True)
+                    self._report(True, arrived=report.written + report.reference_applied)
                     self._wait_for_reason(listener, time.monotonic() + self.poll_s)
             except SharedDatabaseUnavailable as error:
                 self._report(False, str(error))

@@ -63,3 +63,30 @@ async def test_header_shows_offline_and_what_waits(tmp_path, clock, monkeypatch)
         # The new user, and the sign-in's audit event for the shared trail.
         assert "2 waiting" in app.sync_text and "never synced" in app.sync_text
         app._stop_sync()
+
+
+async def test_a_partner_sees_a_new_request_arrive_without_pressing_a_key(shared_url, tmp_path, clock,
+                                                                          monkeypatch) -> None:  # noqa: ANN001
+    from textual.widgets import DataTable
+
+    from mash_tui.screens.partner import PartnerHomeScreen
+    from mash_tui.services import queue, requests
+    from tests.sync.hub import ACTORS
+
+    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
+    hub_pc = machine(tmp_path, "hub", shared_url, clock)
+    seed_users(hub_pc)
+    reference = escalated_item(hub_pc)
+    queue.claim(hub_pc, ACTORS["dan"], reference)
+    police_pc = machine(tmp_path, "police", shared_url, clock)
+    sync(police_pc, "os:tester")
+    app = MashApp(police_pc.home, clock=clock, policy=police_pc.policy, ticking=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sign_in(pilot, "pat")
+        await _until(pilot, lambda: isinstance(app.screen, PartnerHomeScreen) and app.sync_text.startswith("● online"))
+        table = app.screen.query_one("#partner-requests", DataTable)
+        assert table.row_count == 0
+        requests.send_requests(hub_pc, ACTORS["dan"], reference, {"police": "Any call-outs?"})
+        sync(hub_pc, "dan")
+        await _until(pilot, lambda: table.row_count == 1)
+        app._stop_sync()
