@@ -45,6 +45,7 @@ from mash_tui.widgets.field import (
 )
 from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
+from mash_tui.screens.modals import ConfirmPrompt
 
 if TYPE_CHECKING:
     from mash_tui.services.contacts import ContactView, DraftView
@@ -624,10 +625,21 @@ class ContactScreen(DeskScreen[None]):
         if block is None:
             self.notify("Move into the child, adult or agency you want to remove, then press alt+r.")
             return
+        name = f"{block.noun} {block.index + 1}"
+        if any(field.read() not in (None, "", [], {}, False) for field in block.query(FormField)):
+            # Mid-call, one slip of alt+r would lose what the caller said about a child.
+            def answered(remove: bool | None) -> None:
+                if remove:
+                    self.run_worker(self._remove_entry(block, name), group="remove-entry")
+
+            self.app.push_screen(ConfirmPrompt(f"Remove {name} and what is typed in it?"), answered)
+            return
+        await self._remove_entry(block, name)
+
+    async def _remove_entry(self, block: EntryBlock, name: str) -> None:
         entries = block.parent
         assert isinstance(entries, RecordList)
         position = block.index
-        name = f"{block.noun} {position + 1}"
         await block.remove()
         self._reshaped()
         self._renumber(entries)

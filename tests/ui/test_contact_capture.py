@@ -317,3 +317,37 @@ async def test_leaving_by_another_road_keeps_the_last_keys(ctx, users, clock) ->
             return drafts[0].form["children"][0]["first_name"] if drafts else None
 
         await wait_until(pilot, lambda: stored_name() == "Amelia", 2.0)
+
+
+async def test_removing_an_entry_with_something_typed_asks_first(ctx, users, clock) -> None:  # noqa: ANN001
+    from mash_tui.screens.contact import ChildBlock
+    from mash_tui.screens.modals import ConfirmPrompt
+
+    app = make_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactScreen)
+        await pilot.press("f4", *"Amelia", "tab", *"Brown")
+        await pilot.press("alt+c")
+        await pilot.pause()
+        assert len(screen.query(ChildBlock)) == 2
+        # The second child is empty: it goes at once.
+        await pilot.press("alt+r")
+        await settle(pilot)
+        assert len(screen.query(ChildBlock)) == 1
+        # The first holds a name: alt+r asks, and "n" keeps it.
+        screen.query(ChildBlock).first().query(FormField).first().focus_target.focus()
+        await pilot.press("alt+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmPrompt)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and len(screen.query(ChildBlock)) == 1
+        await pilot.press("alt+r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen and len(screen.query(ChildBlock)) == 0
