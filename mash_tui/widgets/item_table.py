@@ -81,12 +81,12 @@ def holder_cell(row: QueueRow) -> Text:
 class ItemTable(DataTable[Text]):
     # Fixed widths that fit 80 columns: the table never re-measures itself as rows come and go.
     # The held-by column has room for a short name and the requested mark; "gathering" is the
-    # longest state word the queue shows.
+    # longest state word the queue shows; "overdue 23h 59m" is the longest countdown below a day.
     COLUMNS = (
         ("RAG", "rag", 7),
-        ("Time left", "time_left", 14),
+        ("Time left", "time_left", 15),
         ("Reference", "reference", 12),
-        ("Child", "children", 14),
+        ("Child", "children", 13),
         ("Held by", "holder", 11),
         ("State", "state", 9),
     )
