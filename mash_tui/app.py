@@ -36,14 +36,23 @@ ACTIONS_WHILE_LOCKED = frozenset({"quit", "help_quit", "sign_out", "focus_next",
 
 
 def _valid_markup(text: str) -> bool:
+    """Markup a notification may keep: it parses, and none of it is an action (`[@click=...]`).
+
+    A screen's own words may be bold; a name from the store inside them must never become a
+    button that runs an action when clicked.
+    """
     from textual.content import Content
     from textual.markup import MarkupError
 
     try:
-        Content.from_markup(text)
+        content = Content.from_markup(text)
     except MarkupError:
         return False
-    return True
+    return not any(
+        isinstance(span.style, str) and "@" in span.style
+        or any(key.startswith("@") for key in getattr(getattr(span.style, "meta", None) or {}, "keys", lambda: [])())
+        for span in content.spans
+    )
 
 
 class MashApp(App[None]):

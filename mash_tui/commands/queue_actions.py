@@ -1,4 +1,4 @@
-"""`mash escalate|close|claim|release|reassign|rerate|decide|step-up`: the queue from the command line.
+"""`mash escalate|close|claim|release|reassign|rerate|decide|step-up|feedback`: the queue from the command line.
 
 The same services as the screens, so the same refusals: each prints the item's new state (or
 `ItemView.as_json()` with `--json`) and exits 2 with the reason when the action is refused.
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mash_tui.cli import print_json
 from mash_tui.commands.common import acting_user, add_acting_argument, context_of
-from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, FLAGS
+from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, FEEDBACK_METHODS, FLAGS, feedback_words
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "record that a professional's phone referral was confirmed in writing")
     confirmed.set_defaults(handler=_confirmation_received)
 
+    feedback = _command(subparsers, "feedback", "record that the referrer was told the item's outcome")
+    feedback.add_argument("--how", required=True, choices=FEEDBACK_METHODS,
+                          help=f"how they were told: {', '.join(FEEDBACK_METHODS)}")
+    feedback.add_argument("--note", help="what was said, or who took the call")
+    feedback.set_defaults(handler=_feedback)
+
 
 def _command(subparsers: argparse._SubParsersAction, name: str, what: str) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(name, help=what, description=f"{what[0].upper()}{what[1:]}.")
@@ -103,6 +109,9 @@ def _print_item(view: ItemView, *, as_json: bool) -> None:
         due = to_local(clock.due_at).strftime("%Y-%m-%d %H:%M %Z")
         status = "met" if clock.met_at else ("breached" if clock.breached_at else "running")
         print(f"  {clock.label}: due {due} ({status})")
+    for given in view.feedback:
+        told = to_local(given.at).strftime("%Y-%m-%d %H:%M %Z")
+        print(f"  referrer told the outcome {feedback_words(given.how)} {told} by {given.by}")
 
 
 def _escalate(args: argparse.Namespace) -> int:
@@ -148,3 +157,10 @@ def _step_up(args: argparse.Namespace) -> int:
 
 def _confirmation_received(args: argparse.Namespace) -> int:
     return _run(args, lambda ctx, actor, queue: queue.record_written_confirmation(ctx, actor, args.reference))
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from mash_tui.services.feedback import record_feedback
+
+    return _run(args, lambda ctx, actor, _queue: record_feedback(ctx, actor, args.reference, how=args.how,
+                                                                 note=args.note))

@@ -124,6 +124,30 @@ FLAGS: tuple[str, ...] = get_args(Flag)
 # An officer may close these without escalating; every other outcome is a decision maker's.
 CLOSING_OUTCOMES = ("advice_and_information", "no_further_action")
 
+# How a referrer was told the outcome (DOMAIN.md step 9): the label a person picks, and the words
+# that finish "Referrer told the outcome ...".
+FeedbackMethod = Literal["phone", "email", "letter", "in_person", "meeting"]
+FEEDBACK_METHODS: tuple[str, ...] = get_args(FeedbackMethod)
+FEEDBACK_METHOD_LABELS: dict[str, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "letter": "Letter",
+    "in_person": "In person",
+    "meeting": "At a meeting",
+}
+_FEEDBACK_METHOD_WORDS = {
+    "phone": "by phone",
+    "email": "by email",
+    "letter": "by letter",
+    "in_person": "in person",
+    "meeting": "at a meeting",
+}
+
+
+def feedback_words(method: str) -> str:
+    """"by phone", "in person": how the referrer was told, as the end of a sentence."""
+    return _FEEDBACK_METHOD_WORDS.get(method, f"by {method.replace('_', ' ')}")
+
 
 class RagLevel(Enum):
     """A RAG rating, ordered `none` < GREEN < AMBER < RED, so `max()` gives the most urgent."""

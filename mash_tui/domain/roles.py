@@ -49,6 +49,7 @@ _OFFICER = frozenset(
         "queue.view",
         "home.view",
         "chronology.view",
+        "feedback.record",
     }
 )
 _DECISION_MAKER = _OFFICER | {

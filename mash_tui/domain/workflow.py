@@ -50,6 +50,16 @@ OPEN_STATES = frozenset(
     }
 )
 HELD_STATES = frozenset({ItemState.CLAIMED, ItemState.INFORMATION_GATHERING})
+# Items the front door has settled: the referrer can be told the outcome (DOMAIN.md step 9).
+# Information gathering is not an outcome yet: the decision is still to come.
+OUTCOME_STATES = frozenset(
+    {
+        ItemState.DECIDED,
+        ItemState.EARLY_HELP,
+        ItemState.PASSED_TO_ALLOCATED_WORKER,
+        ItemState.CLOSED,
+    }
+)
 
 _ALLOWED: dict[ItemAction, frozenset[ItemState]] = {
     ItemAction.CLAIM: frozenset({ItemState.ESCALATED}),

@@ -4,13 +4,18 @@ Each person is a header row followed by their candidates, best first. The office
 rejects (x) the highlighted candidate; the pane below shows what the case system knows of it and
 the earlier contacts it was on. A confirmed open case, or one closed within the policy window,
 proposes routing to the allocated worker, named with their phone at the top.
+
+The checks also run on a draft while the caller is still on the line (`draft_id`): its people as
+last saved are looked up, and decisions are kept against the reference the draft already has, so
+they hold when it is submitted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +26,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
 from mash_tui.domain.roles import Actor, may
-from mash_tui.domain.routing import SERVICE_LABELS
+from mash_tui.domain.routing import SERVICE_LABELS, routing_proposal
 from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
@@ -96,6 +101,29 @@ def candidate_detail(candidate: CandidateCheck) -> Text:
     return text
 
 
+def routing_by_confirmed(candidates: Iterable[CandidateCheck], received_at: datetime,
+                         closed_within_days: int) -> RoutingProposal | None:
+    """The routing rule over the candidates on screen that the officer confirmed.
+
+    A draft has no submitted record for the service to route by yet; the candidates on screen
+    already carry their involvements.
+    """
+    involvements = [involvement for candidate in candidates
+                    if candidate.decision == "confirmed" and not candidate.candidate_id.startswith("contact:")
+                    for involvement in candidate.involvements]
+    return routing_proposal(involvements, received_at, closed_within_days)
+
+
+def _received_at(form: dict[str, Any], fallback: datetime) -> datetime:
+    """When the draft says the call came in; while that is still half typed, now."""
+    value = form.get("received_at")
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    return moment if moment is not None and moment.tzinfo is not None else fallback
+
+
 @dataclass(frozen=True)
 class CandidateRow:
     """What a table row stands for: a person, or one of their candidates."""
@@ -117,6 +145,8 @@ class ChecksScreen(DeskScreen[None]):
     class Loaded(Message):
         checks: list[PersonCheck]
         routing: RoutingProposal | None
+        # When an open draft says the call came in: its routing is then worked out on screen.
+        draft_received_at: datetime | None = None
 
     @dataclass
     class Decided(Message):
@@ -128,15 +158,21 @@ class ChecksScreen(DeskScreen[None]):
     class Refused(Message):
         words: str
 
-    def __init__(self, actor: Actor, reference: str) -> None:
+    def __init__(self, actor: Actor, reference: str, draft_id: str | None = None) -> None:
         super().__init__()
         self.actor = actor
         self.reference = reference
+        self.draft_id = draft_id
         self.rows: dict[str, CandidateRow] = {}
+        # Set while the draft is still open: routing is then worked out on screen, from this moment.
+        self._draft_received_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Static(Text(f"Prior-involvement checks: {self.reference}"), id="checks-title", classes="screen-title")
+        title = Text(f"Prior-involvement checks: {self.reference}")
+        if self.draft_id is not None:
+            title.append(" (draft, still being typed)")
+        yield Static(title, id="checks-title", classes="screen-title")
         yield Static(Text("Checking every child and adult…"), id="checks-routing")
         table: DataTable[Text] = DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         table.add_column(Text("Who"), key="who", width=24)
@@ -157,6 +193,9 @@ class ChecksScreen(DeskScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("confirm", "reject"):
             return may(self.actor.role, "match.decide")
+        if action == "recommendation":
+            # A draft has no recommendation until it is submitted.
+            return self.draft_id is None
         return True
 
     # -- running the checks -----------------------------------------------------------------------
@@ -172,7 +211,17 @@ class ChecksScreen(DeskScreen[None]):
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
         try:
-            found = checks.run_checks(ctx, self.actor, self.reference)
+            found = checks.run_checks(ctx, self.actor, self.reference, draft_id=self.draft_id)
+            if self.draft_id is not None:
+                from mash_tui.services.contacts import load_draft
+
+                draft = load_draft(ctx, self.actor, self.draft_id)
+                if draft.status == "open":
+                    received_at = _received_at(draft.form, ctx.clock.now())
+                    routing = routing_by_confirmed((candidate for check in found for candidate in check.candidates),
+                                                   received_at, ctx.policy.routing.closed_within_days)
+                    self.post_message(self.Loaded(found, routing, draft_received_at=received_at))
+                    return
             routing = checks.routing_for(ctx, self.actor, self.reference)
         except UserError as refused:
             self.post_message(self.Refused(str(refused)))
@@ -183,6 +232,7 @@ class ChecksScreen(DeskScreen[None]):
     def _show(self, message: Loaded) -> None:
         table = self.query_one("#checks-table", DataTable)
         highlighted = self._highlighted_key()
+        self._draft_received_at = message.draft_received_at
         table.clear()
         self.rows = {}
         for check in message.checks:
@@ -287,10 +337,10 @@ class ChecksScreen(DeskScreen[None]):
             return
         key = self._highlighted_key()
         assert key is not None
-        self._store_decision(key, row, decision)
+        self._store_decision(key, row, decision, routed_by_service=self._draft_received_at is None)
 
     @work(thread=True, exclusive=True, group="checks-decide", exit_on_error=False)
-    def _store_decision(self, key: str, row: CandidateRow, decision: str) -> None:
+    def _store_decision(self, key: str, row: CandidateRow, decision: str, *, routed_by_service: bool) -> None:
         from dataclasses import replace
 
         from mash_tui.errors import UserError
@@ -302,7 +352,8 @@ class ChecksScreen(DeskScreen[None]):
         try:
             checks.decide_match(ctx, self.actor, self.reference, row.check.role, row.check.index,
                                 candidate.candidate_id, decision, candidate.score)
-            routing = checks.routing_for(ctx, self.actor, self.reference)
+            # An open draft's routing is worked out on screen once the decision is shown.
+            routing = checks.routing_for(ctx, self.actor, self.reference) if routed_by_service else None
         except UserError as refused:
             self.post_message(self.Refused(str(refused)))
             return
@@ -316,7 +367,12 @@ class ChecksScreen(DeskScreen[None]):
             return
         self.rows[message.row_key] = CandidateRow(old.check, message.candidate)
         table.update_cell(message.row_key, "decision", decision_text(message.candidate.decision))
-        self._show_routing(message.routing)
+        routing = message.routing
+        if self._draft_received_at is not None:
+            routing = routing_by_confirmed((row.candidate for row in self.rows.values() if row.candidate),
+                                           self._draft_received_at,
+                                           self.app.ctx.policy.routing.closed_within_days)  # type: ignore[attr-defined]
+        self._show_routing(routing)
         self._show_detail()
         words = "confirmed" if message.candidate.decision == "confirmed" else "rejected"
         self._tell(f"{person_name(message.candidate.person)} ({message.candidate.candidate_id}) {words}.")

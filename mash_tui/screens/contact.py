@@ -24,7 +24,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionLi
 from mash_tui.clock import to_local
 from mash_tui.domain.codes import AGENCIES, CHANNELS, CONCERN_CATEGORIES, INJURIES, SEXES, SOURCES_OF_CONTACT
 from mash_tui.domain.contact import SCHEMA, ContactFileError, validate_contact
-from mash_tui.domain.roles import Actor
+from mash_tui.domain.roles import Actor, may
 from mash_tui.widgets.code_picker import CategoryPicker, CodeField
 from mash_tui.widgets.field import (
     CheckField,
@@ -215,6 +215,8 @@ class ContactScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="contact_save", priority=True),
         Binding("f9", "submit", "Submit", id="contact_submit", priority=True),
+        # Not ctrl+k, which the text fields keep for deleting to the end of the line.
+        Binding("ctrl+r", "checks", "Checks", id="contact_checks", priority=True),
         Binding("ctrl+n", "next_section", "Next section", id="contact_next_section", priority=True),
         Binding("alt+c", "add_entry('children')", "Add child", id="contact_add_child", priority=True),
         Binding("alt+a", "add_entry('adults')", "Add adult", id="contact_add_adult", priority=True),
@@ -270,6 +272,7 @@ class ContactScreen(DeskScreen[None]):
         self._want_submit = False
         self._danger_raised = False
         self._close_when_saved = False
+        self._checks_when_saved = False
         self._save_error: str | None = None
         self._versions: list[ContactView] = []
         self._shown_version = -1
@@ -558,6 +561,8 @@ class ContactScreen(DeskScreen[None]):
         editing = self.mode in ("draft", "correcting")
         if action in ("save",):
             return self.mode == "draft"
+        if action == "checks":
+            return self.mode == "draft" and may(self.actor.role, "check.run")
         if action in ("submit", "add_entry", "remove_entry"):
             return editing
         if action == "correct":
@@ -764,6 +769,8 @@ class ContactScreen(DeskScreen[None]):
         if unchanged and not danger and not submit and not (explicit and self._draft_id is None):
             if self._close_when_saved:
                 self.dismiss()
+            else:
+                self._open_checks_if_saved()
             return
         self._want_submit = False
         self._saving = True
@@ -859,6 +866,7 @@ class ContactScreen(DeskScreen[None]):
         self._show_title()
         self._show_danger()
         if message.contact is not None:
+            self._checks_when_saved = False  # submitting opens the checks anyway
             contact = message.contact
             self.notify(Text(f"{contact.reference} submitted: recommended {contact.recommended_rag}."))
             self.app.switch_screen(ContactScreen(self.actor, reference=contact.reference))
@@ -869,12 +877,43 @@ class ContactScreen(DeskScreen[None]):
             return
         if message.error is not None:
             self._close_when_saved = False
+            if self._checks_when_saved:
+                self._checks_when_saved = False
+                self.notify(Text(f"Not checked: the draft could not be saved ({message.error})."), severity="warning")
             return
         if self._flush_when_done or self._want_danger:
             self._flush_when_done = False
             self._flush()
         elif self._close_when_saved and self._timer is None:
             self._flush()
+        self._open_checks_if_saved()
+
+    # Prior-involvement checks on the draft
+
+    def action_checks(self) -> None:
+        """Whether the people typed so far are known, while the caller is still on the line.
+
+        The draft is saved first, so the checks see what is on screen and decisions have the
+        draft's reference to be kept against.
+        """
+        if self.mode != "draft":
+            return
+        # Not `_has_unsaved_work`: the fields filled in on opening start an autosave that saves nothing.
+        if self._draft_id is None and not self._saving and self._read() == self._baseline:
+            self.notify("Nothing typed to check yet: type a child or adult first.")
+            return
+        self._checks_when_saved = True
+        self._flush(explicit=True)  # opens the checks once the store holds what is on screen
+
+    def _open_checks_if_saved(self) -> None:
+        if not self._checks_when_saved or self._saving or self._timer is not None or self._draft_id is None:
+            return  # a save is on its way: this runs again when it lands
+        self._checks_when_saved = False
+        if self._close_when_saved or not self.is_current or self._reference is None:
+            return
+        from mash_tui.screens.checks import ChecksScreen
+
+        self.app.push_screen(ChecksScreen(self.actor, self._reference, draft_id=self._draft_id))
 
     # Checking
 

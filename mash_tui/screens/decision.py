@@ -2,11 +2,13 @@
 
 The decision maker confirms the rating or changes it (a change needs a reason), records an
 outcome with its flags, re-rates later as answers arrive (which restarts the RAG clock), and
-steps an early-help item back up to the queue. Others see it read-only.
+steps an early-help item back up to the queue. Once there is an outcome, officers and decision
+makers record each time the referrer is told it. Others see it read-only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,16 @@ from mash_tui.clock import to_local
 from mash_tui.domain.codes import CONCERN_CATEGORIES, DECISION_OUTCOMES, FLAGS, SOURCES_OF_CONTACT
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.timescales import ClockWindow
-from mash_tui.domain.workflow import HELD_STATES, STATE_LABELS, ItemAction, ItemState, TransitionRefused, check_allowed
+from mash_tui.domain.workflow import (
+    HELD_STATES,
+    OUTCOME_STATES,
+    STATE_LABELS,
+    ItemAction,
+    ItemState,
+    TransitionRefused,
+    check_allowed,
+)
+from mash_tui.screens.feedback import FeedbackForm, FeedbackPrompt, feedback_line, recorded_words
 from mash_tui.screens.modals import ChoicePrompt, ChoiceWithReason, ReasonPrompt, Dialog
 from mash_tui.screens.recommendation import FLAG_LABELS, flags_text, reasons_text, repeat_text, routing_text
 from mash_tui.widgets.countdown import ClockCountdown
@@ -56,6 +67,7 @@ EVENT_LABELS = {
     "rerated": "re-rated",
     "decided": "decided",
     "stepped_up": "stepped up",
+    "feedback_given": "referrer told the outcome",
 }
 _DECIDABLE = HELD_STATES | {ItemState.ESCALATED}
 
@@ -284,6 +296,7 @@ class DecisionScreen(DeskScreen[None]):
         Binding("u", "release", "Release", id="decision_release"),
         Binding("t", "rerate", "Re-rate", id="decision_rerate"),
         Binding("s", "step_up", "Step up", id="decision_step_up"),
+        Binding("f", "feedback", "Feedback", id="decision_feedback"),
         Binding("r", "reload", "Refresh", id="decision_refresh"),
         Binding("escape", "back", "Back", id="decision_back"),
     ]
@@ -308,12 +321,14 @@ class DecisionScreen(DeskScreen[None]):
         self.reference = reference
         self.item: ItemView | None = None
         self.recommendation: RecommendationView | None = None
+        self._record: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Horizontal(id="decision-head"):
             yield RagBadge("none", id="decision-badge")
             yield Static(Text(f" {self.reference} · loading…"), id="decision-headline")
+        yield Static("", id="decision-feedback")
         with VerticalScroll(id="decision-body"):
             yield Static(Text("Clocks"), classes="section-title")
             yield Vertical(id="decision-clocks")
@@ -358,6 +373,8 @@ class DecisionScreen(DeskScreen[None]):
             return may(self.actor.role, "item.rerate") and state in HELD_STATES
         if action == "step_up":
             return may(self.actor.role, "item.step_up") and state is ItemState.EARLY_HELP
+        if action == "feedback":
+            return may(self.actor.role, "feedback.record") and state in OUTCOME_STATES
         return True
 
     # -- loading ----------------------------------------------------------------------------
@@ -391,6 +408,7 @@ class DecisionScreen(DeskScreen[None]):
         item = message.item
         self.item = item
         self.recommendation = message.recommendation
+        self._record = message.record
         self.query_one("#decision-badge", RagBadge).set_rag(item.rag)
         headline = Text(f" {item.reference} · ")
         headline.append(item.children or "no child named yet")
@@ -417,6 +435,11 @@ class DecisionScreen(DeskScreen[None]):
                    else Text("The contact is still being captured."))
         self.query_one("#decision-contact", Static).update(contact)
         self.query_one("#decision-history", Static).update(history_text(message.history))
+        told = feedback_line(item, self._state() in OUTCOME_STATES, message.record,
+                             may_record=may(self.actor.role, "feedback.record"))
+        feedback = self.query_one("#decision-feedback", Static)
+        feedback.update(told or "")
+        feedback.display = told is not None
         self.refresh_bindings()
 
     # -- actions ----------------------------------------------------------------------------
@@ -500,18 +523,36 @@ class DecisionScreen(DeskScreen[None]):
 
         self.app.push_screen(prompt, step_up)
 
+    def action_feedback(self) -> None:
+        referrer = ((self._record or {}).get("referrer") or {})
+        who = _joined(referrer.get("name"), referrer.get("organisation")) or None
+
+        def record(form: FeedbackForm | None) -> None:
+            if form is None:
+                return
+
+            def call(ctx: Any, _queue: Any) -> Any:
+                from mash_tui.services.feedback import record_feedback
+
+                return record_feedback(ctx, self.actor, self.reference, how=form.how, note=form.note or None)
+
+            self._act(call, lambda view: recorded_words(view.feedback[-1]))
+
+        self.app.push_screen(FeedbackPrompt(self.reference, who), record)
+
     @work(thread=True, exclusive=True, group="decision-action", exit_on_error=False)
-    def _act(self, call: Any, done: str) -> None:
+    def _act(self, call: Any, done: str | Callable[[Any], str]) -> None:
+        """Run `call(ctx, queue)`; `done` is the words said after, or makes them from its result."""
         from mash_tui.errors import UserError
         from mash_tui.services import queue
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
         try:
-            call(ctx, queue)
+            result = call(ctx, queue)
         except UserError as refused:
             self.post_message(self.ActionDone(f"Refused: {refused}", refused=True))
             return
-        self.post_message(self.ActionDone(done))
+        self.post_message(self.ActionDone(done(result) if callable(done) else done))
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:

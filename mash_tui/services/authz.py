@@ -18,6 +18,7 @@ ACTION_DESCRIPTIONS = {
     "request.answer": "answer information requests",
     "discussion.record": "record MASH discussions",
     "chronology.view": "see an item's chronology",
+    "feedback.record": "record feedback to referrers",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from mash_tui.clock import to_local
-from mash_tui.domain.codes import SOURCES_OF_CONTACT
+from mash_tui.domain.codes import SOURCES_OF_CONTACT, feedback_words
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
@@ -178,6 +178,9 @@ def _event_words(event: ItemEvent) -> str:
         return f"Stepped up from early help: {details.get('reason')}"
     if event.kind == "passed_to_allocated_worker":
         return f"Passed to the allocated worker {details.get('worker')}: {details.get('reason')}"
+    if event.kind == "feedback_given":
+        note = f": {details['note']}" if details.get("note") else ""
+        return f"Referrer told the outcome {feedback_words(str(details.get('how')))}{note}"
     if event.kind == "request_chased":
         note = f": {details['note']}" if details.get("note") else ""
         return f"{_agency(details.get('agency', ''))} request {details.get('request_ref')} chased{note}"

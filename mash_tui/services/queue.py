@@ -45,6 +45,19 @@ class ItemRefused(UserError):
 
 
 @dataclass(frozen=True)
+class FeedbackView:
+    """One telling of the outcome to the referrer (DOMAIN.md step 9)."""
+
+    how: str
+    at: datetime
+    by: str
+    note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"how": self.how, "at": self.at.isoformat(), "by": self.by, "note": self.note}
+
+
+@dataclass(frozen=True)
 class ItemView:
     id: str
     reference: str
@@ -62,6 +75,12 @@ class ItemView:
     clocks: list[ClockView] = field(default_factory=list)
     # This machine's claim still waits for the shared database's answer: a decision waits too.
     claim_requested: bool = False
+    # Each time the referrer was told the outcome, oldest first.
+    feedback: list[FeedbackView] = field(default_factory=list)
+
+    @property
+    def feedback_given_at(self) -> datetime | None:
+        return self.feedback[-1].at if self.feedback else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -83,15 +102,38 @@ class ItemView:
                 }
                 for clock in self.clocks
             ],
+            "feedback": [given.as_json() for given in self.feedback],
+            "feedback_given_at": self.feedback_given_at.isoformat() if self.feedback_given_at else None,
         }
 
 
-def _view(item: WorkItem, clocks: list[ClockView] | None = None, requested: set[str] | None = None) -> ItemView:
+def _view(item: WorkItem, clocks: list[ClockView] | None = None, requested: set[str] | None = None,
+          feedback: list[FeedbackView] | None = None) -> ItemView:
     return ItemView(
         item.id, item.reference, item.state, item.rag, item.children, item.claimed_by, item.claimed_at,
         item.outcome, item.immediate_danger, item.version, item.created_at, item.updated_at, item.rag_rated_at,
         clocks or [], claim_requested=item.claimed_by is not None and item.id in (requested or ()),
+        feedback=feedback or [],
     )
+
+
+FEEDBACK_EVENT = "feedback_given"
+
+
+def feedback_of_items(session: Session, item_ids: list[str]) -> dict[str, list[FeedbackView]]:
+    """Each item's feedback to its referrer, oldest first, read from its `feedback_given` events."""
+    result: dict[str, list[FeedbackView]] = {item_id: [] for item_id in item_ids}
+    for start in range(0, len(item_ids), 500):
+        # Chunked like the clocks: SQLite refuses statements with too many bound values.
+        chunk = item_ids[start:start + 500]
+        events = session.exec(
+            select(ItemEvent).where(col(ItemEvent.item_id).in_(chunk), ItemEvent.kind == FEEDBACK_EVENT)
+            .order_by(col(ItemEvent.occurred_at), col(ItemEvent.id))
+        ).all()
+        for event in events:
+            result[event.item_id].append(FeedbackView(str(event.details.get("how")), event.occurred_at, event.actor,
+                                                      event.details.get("note")))
+    return result
 
 
 def _requested_claims(ctx: Context, session: Session) -> set[str]:
@@ -549,7 +591,8 @@ def step_up(ctx: Context, actor: Actor, reference: str, reason: str) -> ItemView
 def item_view(ctx: Context, reference: str) -> ItemView:
     with ctx.store.reading() as session:
         item = _item(session, reference)
-        return _view(item, clocks_of_items(session, [item.id])[item.id], _requested_claims(ctx, session))
+        return _view(item, clocks_of_items(session, [item.id])[item.id], _requested_claims(ctx, session),
+                     feedback_of_items(session, [item.id])[item.id])
 
 
 def list_items(ctx: Context, actor: Actor, *, states: frozenset[str] | None = None) -> list[ItemView]:
@@ -559,8 +602,9 @@ def list_items(ctx: Context, actor: Actor, *, states: frozenset[str] | None = No
     with ctx.store.reading() as session:
         items = session.exec(select(WorkItem).where(col(WorkItem.state).in_(wanted))).all()
         clocks = clocks_of_items(session, [item.id for item in items])
+        feedback = feedback_of_items(session, [item.id for item in items])
         requested = _requested_claims(ctx, session)
-    views = [_view(item, clocks[item.id], requested) for item in items]
+    views = [_view(item, clocks[item.id], requested, feedback[item.id]) for item in items]
     far = datetime.max.replace(tzinfo=ctx.clock.now().tzinfo)
 
     def urgency(view: ItemView) -> tuple:

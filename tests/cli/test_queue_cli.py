@@ -204,3 +204,53 @@ def test_close_only_below_green(home: Path) -> None:
     item = _json(_mash(home, "close", nothing, "--outcome", "advice_and_information", "--reason",
                        "signposted to the school nurse", "--as", "olivia", "--json"))
     assert (item["state"], item["outcome"], item["rag"]) == ("closed", "advice_and_information", "none")
+
+
+def test_feedback_once_there_is_an_outcome_and_then_again(home: Path) -> None:
+    [reference] = _contacts(home, ["16A"], claim_by="dan")
+    _refused(_mash(home, "feedback", reference, "--how", "phone", "--as", "olivia"),
+             f"{reference} has no outcome yet (it is claimed)")
+    _decided(home, reference, rag="AMBER", outcome="assessment")
+    item = _json(_mash(home, "feedback", reference, "--how", "phone", "--note", "told [b]Priya[/b]",
+                       "--as", "olivia", "--json"))
+    assert [(given["how"], given["by"], given["note"]) for given in item["feedback"]] == [
+        ("phone", "olivia", "told [b]Priya[/b]")]
+    assert item["feedback_given_at"] == item["feedback"][0]["at"]
+    out = _ok(_mash(home, "feedback", reference, "--how", "letter", "--as", "dan"))
+    assert out.splitlines()[0].startswith(f"{reference}: decided, AMBER, not held, outcome assessment")
+    told = [line.strip() for line in out.splitlines() if "referrer told" in line]
+    assert [line.split(" 20")[0] for line in told] == ["referrer told the outcome by phone",
+                                                       "referrer told the outcome by letter"]
+    assert told[1].endswith("by dan")
+
+
+def test_feedback_with_a_bad_method_or_by_a_supervisor_exits_2(home: Path) -> None:
+    [reference] = _contacts(home, [], escalate=False)
+    result = _mash(home, "feedback", reference, "--how", "fax", "--as", "olivia")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "invalid choice: 'fax'" in result.stderr
+    assert all(method in result.stderr for method in ("phone", "email", "letter", "in_person", "meeting"))
+    _refused(_mash(home, "feedback", reference, "--how", "email", "--as", "sue"),
+             "a user with the role supervisor may not record feedback to referrers")
+    _refused(_mash(home, "feedback", reference, "--how", "email", "--as", "olivia"),
+             f"no queue item with reference '{reference}'")
+
+
+def test_the_queue_json_shows_when_the_referrer_was_told(home: Path) -> None:
+    from mash_tui.domain.roles import Actor
+    from mash_tui.services import queue
+    from mash_tui.services.context import open_context
+
+    # Passed to the allocated worker: it has its outcome yet stays open, so `mash queue` lists it.
+    [reference] = _contacts(home, ["16A"])
+    ctx = open_context(home)
+    try:
+        queue.pass_to_allocated_worker(ctx, Actor("olivia", "officer"), reference, "Jo Allocated", "open case")
+    finally:
+        ctx.store.dispose()
+    _ok(_mash(home, "feedback", reference, "--how", "in_person", "--as", "olivia"))
+    [line] = [json.loads(row) for row in _ok(_mash(home, "queue", "--json", "--as", "olivia")).splitlines()]
+    assert line["reference"] == reference
+    assert [(given["how"], given["by"]) for given in line["feedback"]] == [("in_person", "olivia")]
+    assert line["feedback_given_at"] == line["feedback"][0]["at"]
+    assert line["feedback_given_at"].endswith("+00:00")

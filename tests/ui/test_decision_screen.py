@@ -197,3 +197,98 @@ async def test_the_contact_history_and_clocks_are_shown_as_typed(ctx, clock, use
         clocks = [str(widget.render()) for widget in app.screen.query("ClockCountdown")]
         assert any("22h 57m" in line and "decision" in line for line in clocks)
         assert any("1d 0h  due Wed 25 Nov 10:15  MASH information gathering" in line for line in clocks)
+
+
+# -- telling the referrer the outcome -----------------------------------------------------------------
+
+
+def test_decision_snapshot_with_feedback_recorded(snap_compare, ctx, clock, users, amber_claimed) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from mash_tui.services import queue
+    from mash_tui.services.feedback import record_feedback
+
+    queue.decide(ctx, users["dan"], amber_claimed, rag="AMBER", outcome="assessment")
+    clock.advance(timedelta(minutes=17))
+    record_feedback(ctx, users["olivia"], amber_claimed, how="phone", note="Priya [b]told[/b]")
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await open_as(pilot, users["dan"], DecisionScreen(users["dan"], amber_claimed))
+        assert "Referrer told: by phone Tue 24 Nov 10:32 by olivia" in _text(pilot, "#decision-feedback")
+
+    assert snap_compare(desk_app(ctx, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_feedback_is_offered_only_once_there_is_an_outcome(ctx, clock, users, amber_claimed) -> None:  # noqa: ANN001
+    dm = users["dan"]
+    app = desk_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, dm, DecisionScreen(dm, amber_claimed))
+        assert "decision_feedback" not in _offered(app)
+        assert not app.screen.query_one("#decision-feedback", Static).display
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+
+
+async def test_a_supervisor_sees_whether_the_referrer_was_told_but_does_not_record_it(ctx, clock, users,  # noqa: ANN001
+                                                                                     amber_claimed) -> None:
+    from mash_tui.services import queue
+
+    queue.decide(ctx, users["dan"], amber_claimed, rag="GREEN", outcome="early_help", reason="attendance only")
+    supervisor = users["sue"]
+    app = desk_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, supervisor, DecisionScreen(supervisor, amber_claimed))
+        assert "decision_feedback" not in _offered(app)
+        assert _text(pilot, "#decision-feedback") == "Referrer not yet told the outcome · they asked to be told"
+
+
+async def test_record_feedback_by_keyboard_and_see_when_it_was_given(ctx, clock, users, amber_claimed) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from mash_tui.screens.feedback import FeedbackPrompt
+    from mash_tui.services import queue
+
+    officer = users["olivia"]
+    queue.decide(ctx, users["dan"], amber_claimed, rag="AMBER", outcome="assessment")
+    clock.advance(timedelta(minutes=17))
+    app = desk_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, officer, DecisionScreen(officer, amber_claimed))
+        assert "decision_feedback" in _offered(app)
+        assert _text(pilot, "#decision-feedback") == (
+            "Referrer not yet told the outcome · they asked to be told · f records it")
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackPrompt)
+        assert "Priya Shah, Oakfield Primary" in str(app.screen.query_one(".modal-title", Static).render())
+        _steady(app)
+        await pilot.press("down", "enter")  # email, the second way
+        await pilot.press("tab", *"Priya [b]rang[/b] back", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+        assert _text(pilot, "#decision-message") == "Feedback recorded: by email, 10:32"
+        assert _text(pilot, "#decision-feedback") == "Referrer told: by email Tue 24 Nov 10:32 by olivia"
+        history = _text(pilot, "#decision-history")
+        assert "referrer told the outcome" in history and "note: Priya [b]rang[/b] back" in history
+
+        # Told again, by letter: both are kept and the line counts them.
+        await pilot.press("f")
+        await settle(pilot)
+        _steady(app)
+        await pilot.press("down", "down", "enter", "tab", "enter")
+        await settle(pilot)
+        assert _text(pilot, "#decision-feedback") == "Referrer told: by letter Tue 24 Nov 10:32 by olivia (2 times)"
+
+        # Escape leaves without recording.
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+
+    item = queue.item_view(ctx, amber_claimed)
+    assert [(given.how, given.note) for given in item.feedback] == [
+        ("email", "Priya [b]rang[/b] back"), ("letter", None)]

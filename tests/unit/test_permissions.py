@@ -187,13 +187,13 @@ class Case:
 
 
 def _services() -> Any:
-    from mash_tui.services import audit, checks, chronology, clocks, contacts, queue, requests, sync
+    from mash_tui.services import audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync
 
-    return audit, checks, chronology, clocks, contacts, queue, requests, sync
+    return audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync
 
 
 def _cases() -> dict[str, Case]:
-    audit, checks, chronology, clocks, contacts, queue, requests, sync = _services()
+    audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync = _services()
     return {
         # capture: the officer's own drafts
         "contacts.start_draft": Case(("contact.capture",), lambda w, a: contacts.start_draft(w.ctx, a)),
@@ -250,6 +250,9 @@ def _cases() -> dict[str, Case]:
             w.ctx, a, w.held_by(a), rag="AMBER", outcome="mash_information_gathering")),
         "queue.step_up": Case(("item.step_up",), lambda w, a: queue.step_up(
             w.ctx, a, w.early_help(), "Police now report violence at home")),
+        # telling the referrer the outcome
+        "feedback.record_feedback": Case(("feedback.record",), lambda w, a: feedback.record_feedback(
+            w.ctx, a, w.early_help(), how="phone", note="Told the school")),
         # clocks and the supervisor
         "clocks.list_breaches": Case(("clocks.view", "item.decide"), lambda w, a: clocks.list_breaches(w.ctx, a)),
         "clocks.clock_board": Case(("clocks.view",), lambda w, a: clocks.clock_board(w.ctx, a, audited=True)),

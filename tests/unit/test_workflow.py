@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, RagLevel
 from mash_tui.domain.workflow import (
     HELD_STATES,
+    OUTCOME_STATES,
     STATE_LABELS,
     ItemAction,
     ItemState,
@@ -100,6 +101,13 @@ def test_each_outcome_has_its_state(outcome: str, state: ItemState) -> None:
 
 def test_every_outcome_of_the_census_is_mapped() -> None:
     assert {state_after_decision(outcome) for outcome in DECISION_OUTCOMES} <= set(ItemState)
+
+
+def test_every_outcome_but_information_gathering_is_one_to_tell_the_referrer() -> None:
+    """DOMAIN.md step 9: feedback is given once the item has an outcome; gathering is not one yet."""
+    told = {outcome for outcome in DECISION_OUTCOMES if state_after_decision(outcome) in OUTCOME_STATES}
+    assert told == set(DECISION_OUTCOMES) - {"mash_information_gathering"}
+    assert not OUTCOME_STATES & (HELD_STATES | {ItemState.ESCALATED})
 
 
 def test_a_decision_needs_the_item_claimed() -> None:
