@@ -26,10 +26,18 @@ class DeskScreen(Screen[ResultT]):
         A partner waiting for requests, or a decision maker watching the queue, should not have to
         press a key to see what another machine has just done.
         """
-        signal = getattr(self.app, "data_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self._rows_arrived)
+        self._reload_on("data_signal")
 
-    def _rows_arrived(self, _rows: int) -> None:
+    def follow_sync_rounds(self) -> None:
+        """Reload after every sync round, while this screen shows: for the screens about sync itself."""
+        self._reload_on("sync_signal")
+
+    def _reload_on(self, signal_name: str) -> None:
+        signal = getattr(self.app, signal_name, None)
+        if signal is not None:
+            signal.subscribe(self, self._reload_if_shown)
+
+    def _reload_if_shown(self, _news: object) -> None:
+        # A screen under another (a modal, a pushed screen) catches up when it is shown again.
         if self.is_current:
             self.action_reload()  # type: ignore[attr-defined]

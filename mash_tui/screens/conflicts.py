@@ -117,10 +117,7 @@ class ConflictsScreen(DeskScreen[None]):
         self.query_one("#conflicts-table", DataTable).display = False
         self.query_one("#conflicts-detail-box").display = False
         # A sync round may have brought the other machine's edit, or another supervisor's resolution.
-        self.app.sync_signal.subscribe(self, self._sync_moved)  # type: ignore[attr-defined]
-        self.action_reload()
-
-    def _sync_moved(self, _label: str) -> None:
+        self.follow_sync_rounds()
         self.action_reload()
 
     # -- loading ----------------------------------------------------------------------------

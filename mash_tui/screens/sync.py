@@ -126,10 +126,7 @@ class SyncScreen(DeskScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#sync-refusals", DataTable).focus()
-        self.app.sync_signal.subscribe(self, self._sync_moved)  # type: ignore[attr-defined]
-        self.action_reload()
-
-    def _sync_moved(self, _label: str) -> None:
+        self.follow_sync_rounds()
         self.action_reload()
 
     def action_reload(self) -> None:

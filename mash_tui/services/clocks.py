@@ -111,7 +111,7 @@ def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
         ).all()
     if not answered:
         return 0
-    met = 0
+    met: list[str] = []
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         for clock_id, answered_at in answered:
             clock = uow.session.get(ItemClock, clock_id)
@@ -126,10 +126,10 @@ def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
             uow.add(clock)
             item.version += 1
             uow.add(item)
-            met += 1
+            met.append(clock_id)
         if met:
-            uow.mutate("meet_answered_request_clocks.v1", {"clocks": [clock_id for clock_id, _ in answered]})
-    return met
+            uow.mutate("meet_answered_request_clocks.v1", {"clocks": met})
+    return len(met)
 
 
 def record_breaches(ctx: Context, actor: Actor) -> list[ClockView]:

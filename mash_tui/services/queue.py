@@ -140,7 +140,7 @@ def _requested_claims(ctx: Context, session: Session) -> set[str]:
     """Items whose claim here waits for the server; without a shared database a claim applies at once."""
     if not ctx.shared_url:
         return set()
-    from mash_tui.services.sync_overview import requested_claims
+    from mash_tui.services.sync import requested_claims
 
     return requested_claims(session)
 

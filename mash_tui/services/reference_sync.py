@@ -38,6 +38,7 @@ CURSOR_KEY = "reference"
 # Policy batches land where a hub's own choices live: `$MASH_HOME/policy.toml` and `rag_rules.toml`.
 HOME_FILES = {"policy": "policy.toml", "rag_rules": "rag_rules.toml"}
 DATA_KINDS = ("persons", "involvements")
+AUDIT_ENTITY = {"persons": "known_person", "involvements": "involvement"}
 SYNC_ACTOR = Actor(username="sync", role=SYSTEM_ROLE, display_name="shared database")
 # Bytes a slow link moves in a second, for the deadline of a large upload or download.
 LINK_BYTES_PER_S = 1_000_000
@@ -89,12 +90,18 @@ def _set_cursor(connection: Any, seq: int, now: datetime) -> None:
     )
 
 
-@contextmanager
-def _unpacked(ctx: Context, batch: ReferenceBatch) -> Iterator[Path]:
-    """The batch's file, written beside the store (not in a shared temp directory: it names children)."""
+def _body(batch: ReferenceBatch) -> bytes:
+    """The file as it was loaded, or ReferenceApplyError if what arrived is not that file."""
     body = zlib.decompress(batch.body)
     if hashlib.sha256(body).hexdigest() != batch.sha256:
         raise ReferenceApplyError(f"reference batch {batch.seq} ({batch.file_name}) arrived damaged")
+    return body
+
+
+@contextmanager
+def _unpacked(ctx: Context, batch: ReferenceBatch) -> Iterator[Path]:
+    """The batch's file, written beside the store (not in a shared temp directory: it names children)."""
+    body = _body(batch)
     handle, name = tempfile.mkstemp(prefix=".reference-", suffix=".csv", dir=ctx.home)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -150,7 +157,7 @@ def _apply_data(ctx: Context, batch: ReferenceBatch) -> None:
             connection.close()
     with unit_of_work(ctx.store, SYNC_ACTOR, ctx.clock) as uow:
         _set_cursor(uow.session.connection().connection.dbapi_connection, batch.seq, uow.now)
-        uow.audit(f"{batch.kind}.sync", "known_person" if batch.kind == "persons" else "involvement",
+        uow.audit(f"{batch.kind}.sync", AUDIT_ENTITY[batch.kind],
                   details={"batch": batch.seq, "file": batch.file_name, "uploaded_by": batch.uploaded_by,
                            **asdict(counts)})
 
@@ -171,9 +178,7 @@ def write_home_file(home: Path, name: str, body: bytes) -> None:
 
 
 def _apply_policy(ctx: Context, batch: ReferenceBatch) -> None:
-    body = zlib.decompress(batch.body)
-    if hashlib.sha256(body).hexdigest() != batch.sha256:
-        raise ReferenceApplyError(f"reference batch {batch.seq} ({batch.file_name}) arrived damaged")
+    body = _body(batch)
     check_policy_text(batch.kind, body, where=f"reference batch {batch.seq} ({batch.file_name})",
                       error=ReferenceApplyError)
     write_home_file(ctx.home, HOME_FILES[batch.kind], body)
@@ -272,24 +277,18 @@ class SharedLoad:
 def load_and_share(ctx: Context, actor: Actor, kind: str, path: Path, *,
                    on_progress: Callable[[int, int], None] | None = None) -> SharedLoad:
     """Load a reference file here and give it to every machine, all or nothing in both places."""
-    from mash_tui.services.sync import SharedDatabaseUnavailable, _first_line
+    import psycopg
+
+    from mash_tui.services.sync import SharedDatabaseUnavailable, connect_shared, first_line
     from mash_tui.store import sync
 
     if not ctx.shared_url:
         raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
-    import psycopg
-
-    from mash_tui.server.connect import connect
-
-    try:
-        connection = connect(ctx.shared_url)
-    except psycopg.OperationalError as error:
-        raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+    connection = connect_shared(ctx.shared_url)
     try:
         identity = sync.identity_of(ctx.store, actor.username)
         body = path.read_bytes()
         try:
-            connection.autocommit = True
             sync.register(connection, identity)
             connection.autocommit = False
             # Loading a large file here takes a minute with the shared transaction open and idle.
@@ -301,7 +300,7 @@ def load_and_share(ctx: Context, actor: Actor, kind: str, path: Path, *,
                                                on_progress)
         except psycopg.OperationalError as error:
             raise SharedDatabaseUnavailable(
-                f"shared database unreachable, nothing was loaded: {_first_line(error)}"
+                f"shared database unreachable, nothing was loaded: {first_line(error)}"
             ) from None
     finally:
         connection.close()
@@ -334,9 +333,7 @@ def _load_here_and_there(ctx: Context, actor: Actor, kind: str, path: Path, body
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         local = uow.session.connection().connection.dbapi_connection
         if kind in DATA_KINDS:
-            limit = ctx.policy.limits.max_field_chars
-            load = known_persons.load_persons if kind == "persons" else known_persons.load_involvements
-            counts = load(local, path, max_field_chars=limit, on_progress=on_progress)
+            counts = _loader(kind, ctx)(local, path, on_progress)
         with deadline(connection, _deadline_s(len(packed))):
             seq = connection.execute("SELECT reference_head() + 1").fetchone()[0]
             connection.execute(
@@ -351,7 +348,7 @@ def _load_here_and_there(ctx: Context, actor: Actor, kind: str, path: Path, body
         _set_cursor(local, seq, uow.now)
         details = {"file": path.name, "batch": seq, **(asdict(counts) if counts is not None else {})}
         if kind in DATA_KINDS:
-            uow.audit(f"{kind}.import", "known_person" if kind == "persons" else "involvement", details=details)
+            uow.audit(f"{kind}.import", AUDIT_ENTITY[kind], details=details)
         else:
             uow.audit(f"{kind}.publish", "policy", details=details)
     return counts, seq

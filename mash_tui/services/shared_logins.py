@@ -12,9 +12,8 @@ def grant_shared_login(url: str, login: str, *, partner_agency: str | None = Non
     """A hub login when `partner_agency` is None, else that agency's partner login."""
     import psycopg
 
-    from mash_tui.server.connect import connect
     from mash_tui.server.logins import LoginRefused, grant_client_login, login_name_problem
-    from mash_tui.services.sync import SharedDatabaseUnavailable
+    from mash_tui.services.sync import SharedDatabaseUnavailable, connect_shared, first_line
 
     problem = login_name_problem(login)
     if problem:
@@ -23,23 +22,17 @@ def grant_shared_login(url: str, login: str, *, partner_agency: str | None = Non
         raise UserError(f"--partner {partner_agency!r}: use one of {', '.join(AGENCIES)}")
     if password is not None and not password:
         raise UserError("--password-env: the variable is empty; give the login a password or leave the option out")
-    try:
-        connection = connect(url, autocommit=True)
-    except psycopg.OperationalError as error:
-        raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+    connection = connect_shared(url)
     try:
         return grant_client_login(connection, login, kind="hub" if partner_agency is None else "partner",
                                   agency=partner_agency, password=password)
     except LoginRefused as refused:
         raise UserError(f"--login: {refused}") from None
     except psycopg.errors.InsufficientPrivilege as error:
-        raise UserError(f"--url: this database user may not create or grant logins ({_first_line(error)}); "
+        raise UserError(f"--url: this database user may not create or grant logins ({first_line(error)}); "
                         "connect as the shared database's owner with CREATEROLE, or as a superuser") from None
     except psycopg.OperationalError as error:
-        raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
     finally:
         connection.close()
 
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

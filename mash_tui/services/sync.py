@@ -75,26 +75,26 @@ def init_shared_database(url: str) -> tuple[str | None, str]:
     try:
         return upgrade_shared(url)
     except psycopg.OperationalError as error:
-        raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
     except Exception as error:  # noqa: BLE001 - SQLAlchemy wraps the driver's error
         if isinstance(getattr(error, "orig", None), psycopg.OperationalError):
-            raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error.orig)}") from None
+            raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error.orig)}") from None
         raise
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _connect(url: str):  # noqa: ANN202 - psycopg.Connection
+def connect_shared(url: str, *, autocommit: bool = True):  # noqa: ANN202 - psycopg.Connection
     import psycopg
 
     from mash_tui.server.connect import connect
 
     try:
-        return connect(url, autocommit=True)
+        return connect(url, autocommit=autocommit)
     except psycopg.OperationalError as error:
-        raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
 
 
 def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only: bool = False) -> SyncReport:
@@ -107,7 +107,7 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
     if not ctx.shared_url and connection is None:
         raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
     own = connection is None
-    connection = connection or _connect(ctx.shared_url)
+    connection = connection or connect_shared(ctx.shared_url)
     try:
         identity = sync.identity_of(ctx.store, username)
         try:
@@ -116,12 +116,12 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
             pulled = sync.PullReport() if push_only else sync.pull(ctx.store, connection, identity, scopes)
             reference = ReferencePull() if push_only else pull_reference(ctx, connection, identity.client_id)
         except psycopg.OperationalError as error:
-            raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+            raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
         except sync.SyncUnavailable as error:
             raise SharedDatabaseUnavailable(f"shared database unreachable: {error}") from None
         except psycopg.errors.InsufficientPrivilege as error:
             # Not a network fault to retry: this machine's login has no grant, or another login owns its client id.
-            raise UserError(f"the shared database refused this machine's login: {_first_line(error)}") from None
+            raise UserError(f"the shared database refused this machine's login: {first_line(error)}") from None
     finally:
         if own:
             connection.close()
@@ -203,15 +203,20 @@ def sync_rejections(ctx: Context, actor: Actor) -> list[Rejection]:
     ]
 
 
-def claim_requested(session: Any, item_id: str) -> bool:
-    """True while this machine's claim of the item waits for the shared database's answer."""
+def requested_claims(session: Any) -> set[str]:
+    """Ids of the items whose claim by this machine still waits for the shared database's answer."""
     from sqlalchemy import text
 
-    return session.execute(
-        text("SELECT 1 FROM outbox WHERE status = 'pending' AND name = 'claim_item.v1' "
-             "AND json_extract(payload, '$.id') = :item_id LIMIT 1"),
-        {"item_id": item_id},
-    ).first() is not None
+    rows = session.execute(
+        text("SELECT DISTINCT json_extract(payload, '$.id') FROM outbox "
+             "WHERE status = 'pending' AND name = 'claim_item.v1'")
+    ).all()
+    return {str(row[0]) for row in rows if row[0] is not None}
+
+
+def claim_requested(session: Any, item_id: str) -> bool:
+    """True while this machine's claim of the item waits for the shared database's answer."""
+    return item_id in requested_claims(session)
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,7 @@ def list_conflicts(ctx: Context, actor: Actor, *, include_resolved: bool = False
     require(ctx, actor, "conflict.resolve")
     if not ctx.shared_url:
         raise UserError("no shared database: conflicts are kept there (give --shared URL or set MASH_SHARED_DB)")
-    connection = _connect(ctx.shared_url)
+    connection = connect_shared(ctx.shared_url)
     try:
         rows = connection.execute(
             "SELECT id, kind, entity_id, author, mutation_name, server_data, client_data, raised_at, resolved_by, "
@@ -284,7 +289,7 @@ def resolve_conflict(ctx: Context, actor: Actor, conflict_id: int, *, keep: str)
         raise UserError("--keep: server or client")
     if not ctx.shared_url:
         raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
-    connection = _connect(ctx.shared_url)
+    connection = connect_shared(ctx.shared_url)
     try:
         with connection.transaction():
             row = connection.execute(
@@ -403,8 +408,8 @@ class SyncLoop:
         while not self.stopped:
             connection = listener = None
             try:
-                connection = _connect(self.ctx.shared_url)
-                listener = _connect(self.ctx.shared_url)
+                connection = connect_shared(self.ctx.shared_url)
+                listener = connect_shared(self.ctx.shared_url)
                 listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
                 backoff = 0.5
                 while not self.stopped:
@@ -416,7 +421,7 @@ class SyncLoop:
             except SharedDatabaseUnavailable as error:
                 self._report(False, str(error))
             except Exception as error:  # noqa: BLE001 - a dropped connection surfaces as many driver errors
-                self._report(False, _first_line(error))
+                self._report(False, first_line(error))
             finally:
                 for each in (connection, listener):
                     if each is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from mash_tui.domain.roles import Actor
 from mash_tui.services.context import Context
@@ -22,20 +21,6 @@ def readable_mutation(name: str) -> str:
     """A mutation's name as a person says it: `claim_item.v1` -> "claim item"."""
     words = _VERSION_SUFFIX.sub("", name).replace("_", " ").split()
     return " ".join(words) or name
-
-
-def requested_claims(session: Any) -> set[str]:
-    """Ids of the items whose claim by this machine still waits for the shared database's answer.
-
-    One query for the whole queue (see `services.sync.claim_requested` for one item).
-    """
-    from sqlalchemy import text
-
-    rows = session.execute(
-        text("SELECT DISTINCT json_extract(payload, '$.id') FROM outbox "
-             "WHERE status = 'pending' AND name = 'claim_item.v1'")
-    ).all()
-    return {str(row[0]) for row in rows if row[0] is not None}
 
 
 @dataclass(frozen=True)

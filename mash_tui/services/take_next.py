@@ -26,10 +26,10 @@ def take_next_online(ctx: Context, actor: Actor):  # noqa: ANN201 - queue.ItemVi
 
     from mash_tui.server.apply import apply_batch
     from mash_tui.services import queue
-    from mash_tui.services.sync import SharedDatabaseUnavailable, _connect, _first_line, sync_store
+    from mash_tui.services.sync import SharedDatabaseUnavailable, connect_shared, first_line, sync_store
     from mash_tui.store import sync
 
-    connection = _connect(ctx.shared_url)
+    connection = connect_shared(ctx.shared_url)
     try:
         sync_store(ctx, actor.username, connection=connection)
         with ctx.store.reading() as session:
@@ -52,7 +52,7 @@ def take_next_online(ctx: Context, actor: Actor):  # noqa: ANN201 - queue.ItemVi
             if reference is not None:
                 # Claimed here already: it stays requested and goes with the next push.
                 return queue.item_view(ctx, reference)
-            raise SharedDatabaseUnavailable(f"shared database unreachable: {_first_line(error)}") from None
+            raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
         sync.acknowledge(ctx.store, outcomes)
     finally:
         connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from rich.text import Text
@@ -44,17 +45,15 @@ class StatusBar(Widget):
                 return text
         return text
 
-    def _forms(self) -> list[Text]:
+    def _forms(self) -> Iterator[Text]:
+        """Fullest first, made only as far as needed: the header repaints every second."""
         local = to_local(self.now) if self.now else None
-        long_stamp = local.strftime("%a %d %b %H:%M:%S") if local else ""
         short_stamp = local.strftime("%H:%M") if local else ""
         name_only = self.user_label.split(" (", 1)[0]
-        return [
-            self._form(" MASH Desk ", self.user_label, long_stamp),
-            self._form(" MASH Desk ", self.user_label, short_stamp),
-            self._form(" ", name_only, short_stamp),
-            self._form(" ", name_only, short_stamp, overflow="ellipsis"),
-        ]
+        yield self._form(" MASH Desk ", self.user_label, local.strftime("%a %d %b %H:%M:%S") if local else "")
+        yield self._form(" MASH Desk ", self.user_label, short_stamp)
+        yield self._form(" ", name_only, short_stamp)
+        yield self._form(" ", name_only, short_stamp, overflow="ellipsis")
 
     def _form(self, title: str, user: str, stamp: str, overflow: str = "crop") -> Text:
         text = Text(no_wrap=True, overflow=overflow)  # type: ignore[arg-type]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from mash_tui.services import queue
 from mash_tui.services.sync import SyncState, sync_status
-from mash_tui.services.sync_overview import RefusalWatch, requested_claims, sync_overview
+from mash_tui.services.sync import requested_claims
+from mash_tui.services.sync_overview import RefusalWatch, sync_overview
 from tests.ui.test_queue_helpers import escalated, record
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/none"
