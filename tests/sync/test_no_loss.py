@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.history import check
+from tests.sync.history import acknowledged_ops, check
 
 WORKER = Path(__file__).with_name("sync_worker.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +31,14 @@ def _worker(home: Path, url: str, history: Path, first: int, count: int, fault: 
         env["MASH_SYNC_FAULT"] = fault
     return subprocess.Popen([sys.executable, str(WORKER), str(home), url, str(history), str(first), str(count)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_acknowledged(history: Path, count: int, process: subprocess.Popen, timeout_s: float = 120) -> None:
+    stop_at = time.monotonic() + timeout_s
+    while len(acknowledged_ops(history)) < count:
+        assert process.poll() is None, f"the worker ended before op {count}: {process.stderr.read()}"
+        assert time.monotonic() < stop_at, f"the worker acknowledged fewer than {count} ops in {timeout_s} s"
+        time.sleep(0.01)
 
 
 def _outbox(home: Path) -> dict[str, int]:
@@ -91,8 +99,10 @@ def test_server_killed_mid_push_and_restarted(own_cluster, tmp_path) -> None:  #
     home, history = tmp_path / "pc", tmp_path / "history"
     process = _worker(home, url, history, 0, 60)
     chance = random.Random(15)
-    for _ in range(3):
-        time.sleep(chance.uniform(0.5, 1.5))
+    # Each crash waits for the worker's own progress, not for a wall-clock moment: under load the
+    # worker can take seconds to start, and crashes timed from here would all land before it.
+    for acknowledged_before_crash in (5, 20, 35):
+        _wait_for_acknowledged(history, acknowledged_before_crash, process)
         own_cluster.crash()
         time.sleep(chance.uniform(0.1, 0.5))
         own_cluster.restart_after_crash()
