@@ -5,7 +5,9 @@ with records already known (the case system's people, and people on earlier cont
 
 - **Blocking keys** let a store find candidates without reading every record. A record is indexed
   under a few coarse keys, each pairing two of its details: DOB + first-name sound, DOB + surname
-  sound, first-name sound + surname sound, postcode + surname sound, postcode + first-name sound.
+  sound, first-name sound + surname sound, postcode + surname sound, postcode + first-name sound,
+  DOB + postcode: every pair of the four details a caller gives, so a record agreeing on any two
+  is found however wrong the other two are. Aliases and earlier names are indexed too.
   The query side expands its own details (nickname forms, the names swapped, day and month swapped,
   the year one either side, each part of a double-barrelled surname), so the index stays at about
   five keys a person while one wrong or missing detail still leaves a shared key.
@@ -77,6 +79,8 @@ class KnownRecord:
     one_record_per_person: bool = True
     """True for the case system. Earlier contacts hold the same child once per contact, so two
     contact records that agree equally with a query are not rivals."""
+    other_names: tuple[tuple[str | None, str | None], ...] = ()
+    """Aliases and earlier names as (first name, surname); see `alias_names`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,9 +342,37 @@ def blocking_keys(person: PersonDetails) -> set[str]:
             keys.add(f"dl|{dob}|{last}")
         if postcode:
             keys.add(f"pl|{postcode}|{last}")
-    if not first and not lasts and dob and postcode:
-        # A newborn known only by DOB and address.
+    if dob and postcode:
+        # DOB and address agree while both names are wrong or missing (a newborn not yet named).
         keys.add(f"dp|{dob}|{postcode}")
+    return keys
+
+
+def alias_names(aliases: Iterable[str], first_name: str | None) -> tuple[tuple[str | None, str | None], ...]:
+    """Aliases as (first name, surname): "Amelia Jones" is both; a single word ("Jones") is an
+    earlier surname under the record's own first name. The last word of a longer alias is the
+    surname, so a hyphenated surname keeps its hyphen ("Amelia Brown-Jones")."""
+    names: dict[tuple[str | None, str | None], None] = {}
+    for alias in aliases:
+        words = alias.split()
+        if not words:
+            continue
+        if len(words) == 1:
+            names[(first_name or None, words[0])] = None
+        else:
+            names[(" ".join(words[:-1]), words[-1])] = None
+    return tuple(names)
+
+
+def with_name(person: PersonDetails, first_name: str | None, last_name: str | None) -> PersonDetails:
+    return replace(person, first_name=first_name, last_name=last_name)
+
+
+def record_blocking_keys(person: PersonDetails, other_names: Iterable[tuple[str | None, str | None]] = ()) -> set[str]:
+    """A record's keys under its own name and under each alias or earlier name."""
+    keys = blocking_keys(person)
+    for first_name, last_name in other_names:
+        keys |= blocking_keys(with_name(person, first_name, last_name))
     return keys
 
 
@@ -382,8 +414,7 @@ def query_blocking_keys(query: PersonDetails) -> set[str]:
         keys |= _paired("pf", postcodes, firsts) | _paired("pl", postcodes, lasts)
     name_only_firsts = own_first if dobs else own_first | forms
     keys |= _paired("fl", name_only_firsts, last_sounds) | _paired("fl", swapped_first, swapped_last)
-    if not first and not last:
-        keys |= _paired("dp", dobs, postcodes)
+    keys |= _paired("dp", dobs, postcodes)
     return keys
 
 
@@ -449,6 +480,7 @@ _SEX_WEIGHTS = {Agreement.EXACT: 0.3, Agreement.MISSING: 0.0, Agreement.DIFFEREN
 _POSTCODE_WEIGHTS = {
     Agreement.EXACT: 1.0,
     Agreement.CLOSE: 0.3,
+    Agreement.SLIP: 0.3,
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -1.0,
 }
@@ -578,13 +610,22 @@ def _compare_postcode(query: str, record: str) -> tuple[Agreement, str | None]:
         return Agreement.EXACT, "same postcode"
     if postcode_district(query) and postcode_district(query) == postcode_district(record):
         return Agreement.CLOSE, "same postcode district"
+    if min(len(query), len(record)) >= 5 and OSA.distance(query, record, score_cutoff=1) <= 1:
+        # One character mistyped; also what a neighbouring district looks like, so it weighs little.
+        return Agreement.SLIP, "postcode one character different"
     return Agreement.DIFFERENT, "different postcode"
 
 
-def _house_numbers(address: str) -> list[str]:
-    return [word for word in address.split() if any(char.isdigit() for char in word)]
+_LEADING_NUMBER = re.compile(r"\d+")
 
 
+def _house_number(address: str) -> str:
+    """The first number in an address, even run into the street ("12mill lane")."""
+    found = _LEADING_NUMBER.search(address)
+    return found.group() if found else ""
+
+
+@lru_cache(maxsize=1 << 14)
 def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
     if not query or not record:
         return Agreement.MISSING, None
@@ -592,9 +633,15 @@ def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
         return Agreement.EXACT, "same address"
     streets_alike = fuzz.token_set_ratio(query, record, score_cutoff=85) >= 85
     if not streets_alike:
+        # Words run together or a letter slipped: compare the letters and digits alone, the
+        # caller's street against the start of the record's (callers leave the town off).
+        said, known = query.replace(" ", ""), record.replace(" ", "")
+        if min(len(said), len(known)) >= 8:
+            streets_alike = fuzz.partial_ratio(said, known, score_cutoff=88) >= 88
+    if not streets_alike:
         return Agreement.DIFFERENT, "different address"
-    said, known = _house_numbers(query), _house_numbers(record)
-    if said and known and said[0] != known[0]:
+    said_number, known_number = _house_number(query), _house_number(record)
+    if said_number and known_number and said_number != known_number:
         # Neighbours share a street and a postcode.
         return Agreement.CLOSE, "same street, different house number"
     return Agreement.EXACT, "same address"
@@ -673,7 +720,8 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
 
 def _cannot_reach(query: _Prepared, record: PersonDetails, floor_log_odds: float) -> bool:
     """True when the DOBs alone rule the record out, whatever its other details: a cheap test
-    that spares scoring the many candidates a name-only key brings in."""
+    that spares scoring the many candidates a name-only key brings in. Such a record may still
+    be plausible on its names and address; `rank_candidates` checks that apart."""
     dob, _reason = _compare_dob(query.dob, record.dob)
     return _BEST_WITHOUT_DOB + _DOB_WEIGHTS[dob] < floor_log_odds
 
@@ -774,6 +822,69 @@ def _demote_rival_siblings(prepared: list[_Prepared], comparisons: list[_Compari
     return demoted
 
 
+# Two of these four agreeing make a record plausible (issue 16): it is offered at least as
+# `possible`, whatever the score, with a reason saying what agrees and what does not.
+_PLAUSIBLE_FIRST = frozenset(
+    {Agreement.EXACT, Agreement.FORM, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP, Agreement.INITIAL}
+)
+_PLAUSIBLE_LAST = _AGREEING_SURNAMES
+_PLAUSIBLE_DOB = frozenset({Agreement.EXACT, Agreement.FORM, Agreement.CLOSE, Agreement.SLIP})
+_WHY_THEY_DIFFER = {
+    frozenset({"first name"}): "a twin or sibling, or a recording error?",
+    frozenset({"surname"}): "a changed surname (marriage, a step-family), or another person?",
+    frozenset({"date of birth"}): "a namesake, or a recording error?",
+    frozenset({"address"}): "moved, or a namesake?",
+    frozenset({"first name", "date of birth"}): "a sibling or parent, or a recording error?",
+}
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _plausibility(comparison: _Comparison) -> tuple[int, str]:
+    """How many of first name, surname, DOB and address agree, and a reason saying which do and
+    which do not."""
+    located = Agreement.EXACT in (comparison.postcode, comparison.address)
+    details = (
+        ("first name", comparison.first in _PLAUSIBLE_FIRST, comparison.first is Agreement.DIFFERENT),
+        ("surname", comparison.last in _PLAUSIBLE_LAST, comparison.last is Agreement.DIFFERENT),
+        ("date of birth", comparison.dob in _PLAUSIBLE_DOB, comparison.dob is Agreement.DIFFERENT),
+        ("address", located, not located and Agreement.DIFFERENT in (comparison.postcode, comparison.address)),
+    )
+    agree = [name for name, agrees, _differs in details if agrees]
+    differ = [name for name, agrees, differs in details if differs and not agrees]
+    reason = f"same {_join(agree)}" if agree else ""
+    if differ:
+        verb = "differs" if len(differ) == 1 else "differ"
+        why = _WHY_THEY_DIFFER.get(frozenset(differ), "another person, or more than one recording error?")
+        reason += f"; {_join(differ)} {verb}: {why}"
+    return len(agree), reason
+
+
+def _best_name(query: _Prepared, record: KnownRecord) -> tuple[_Prepared, _Comparison]:
+    """The record under whichever of its names (its own, an alias, an earlier name) fits best."""
+    prepared = _prepare(record.person)
+    comparison = _compare(query, prepared)
+    for first_name, last_name in record.other_names:
+        alias = _prepare(with_name(record.person, first_name, last_name))
+        alias_comparison = _compare(query, alias)
+        if alias_comparison.log_odds > comparison.log_odds:
+            name = " ".join(part for part in (first_name, last_name) if part)
+            prepared = alias
+            comparison = replace(alias_comparison, reasons=(f"known as {name}", *alias_comparison.reasons))
+    return prepared, comparison
+
+
+def _household(person: _Prepared) -> list[tuple[str, object]]:
+    keys: list[tuple[str, object]] = []
+    if person.last and person.dob:
+        keys.append((person.last, person.dob))
+    if person.last and person.postcode:
+        keys.append((person.last, person.postcode))
+    return keys
+
+
 def rank_candidates(
     query: PersonDetails,
     records: Sequence[KnownRecord],
@@ -781,25 +892,32 @@ def rank_candidates(
     *,
     limit: int | None = None,
 ) -> list[RankedMatch]:
-    """The records worth an officer's look (score at least `possible`), best first.
+    """The records worth an officer's look, best first: those scoring at least `possible`, and
+    those agreeing with the query on two of first name, surname, DOB and address, offered as
+    `possible` with a reason saying what agrees and what does not.
 
-    Ties in score go to the record whose details agree more on the unrounded log-odds, then to the
-    record id, so the order is stable.
+    A plausible record of the household (same surname, and DOB or postcode) of a `certain` or
+    `likely` candidate is not offered: the query already names that candidate, and the other is
+    the twin or sibling the first name tells apart. Ties in score go to the record whose details
+    agree more on the unrounded log-odds, then to the record id, so the order is stable.
     """
     prepared_query = _prepare(query)
     floor = _log_odds_of(policy.possible - 10**-_SCORE_DECIMALS / 2)
-    records = [record for record in records if not _cannot_reach(prepared_query, record.person, floor)]
-    prepared = [_prepare(record.person) for record in records]
-    comparisons = [_compare(prepared_query, person) for person in prepared]
+    prepared: list[_Prepared] = []
+    comparisons: list[_Comparison] = []
+    kept: list[KnownRecord] = []
+    for record in records:
+        person, comparison = _best_name(prepared_query, record)
+        if _cannot_reach(prepared_query, record.person, floor) and _plausibility(comparison)[0] < 2:
+            continue
+        kept.append(record)
+        prepared.append(person)
+        comparisons.append(comparison)
     comparisons = _demote_rival_siblings(prepared, comparisons)
-
-    scored = []
-    for record, comparison in zip(records, comparisons, strict=True):
-        score, reasons = _scored(comparison, policy)
-        scored.append((record, comparison, score, reasons))
 
     # Two case-system records the query cannot tell apart (John Smith and his son John Smith, with
     # no DOB given): neither may be linked without another detail.
+    scored = [(record, comparison, *_scored(comparison, policy)) for record, comparison in zip(kept, comparisons)]
     ceiling = _just_below(policy.likely)
     alike: dict[tuple[Agreement, ...], int] = {}
     for record, comparison, score, _reasons in scored:
@@ -807,15 +925,27 @@ def rank_candidates(
             alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
 
     ranked: list[tuple[float, float, str, RankedMatch]] = []
-    for record, comparison, score, reasons in scored:
+    plausible: list[tuple[float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
+    confident_households: set[tuple[str, object]] = set()
+    for (record, comparison, score, reasons), person in zip(scored, prepared, strict=True):
         log_odds = comparison.log_odds
         if record.one_record_per_person and alike.get(comparison.evidence, 0) > 1 and score > ceiling:
             score = ceiling
             reasons = (*reasons, _AMBIGUOUS_REASON)
         band = band_for(score, policy)
         if band is None:
+            agreeing, summary = _plausibility(comparison)
+            if agreeing >= 2:
+                plausible.append((log_odds, record.record_id, record, (*reasons, summary), person))
             continue
+        if band in ("certain", "likely"):
+            confident_households.update(_household(person))
         ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band, reasons)))
+    for log_odds, record_id, record, reasons, person in plausible:
+        if confident_households.intersection(_household(person)):
+            continue
+        score = policy.possible
+        ranked.append((-score, -log_odds, record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
     ranked.sort(key=lambda entry: entry[:3])
     matches = [entry[3] for entry in ranked]
     return matches[:limit] if limit is not None else matches
