@@ -323,11 +323,21 @@ def _paired(kind: str, lefts: Iterable[str], rights: Iterable[str]) -> set[str]:
 
 
 def blocking_keys(person: PersonDetails) -> set[str]:
-    """The keys a record is indexed under: about five for a person with every detail."""
-    first = _first_sound(normalise_name(person.first_name))
-    lasts = _surname_sounds(normalise_name(person.last_name))
-    dob = person.dob.isoformat() if person.dob else ""
-    postcode = normalise_postcode(person.postcode)
+    """The keys a record is indexed under: about six for a person with every detail."""
+    return blocking_keys_of(
+        person.first_name or "",
+        person.last_name or "",
+        person.dob.isoformat() if person.dob else "",
+        person.postcode or "",
+    )
+
+
+def blocking_keys_of(first_name: str, last_name: str, dob: str, postcode: str) -> set[str]:
+    """`blocking_keys` from details as typed, the DOB as `YYYY-MM-DD` (or empty): a bulk load
+    builds keys from a file's values without making a `PersonDetails` per row."""
+    first = _first_sound(normalise_name(first_name))
+    lasts = _surname_sounds(normalise_name(last_name))
+    postcode = normalise_postcode(postcode)
     # Written out rather than built from pairs: this runs for every row of a million-row import.
     keys = set()
     if first:
@@ -426,9 +436,10 @@ class Agreement(IntEnum):
 
     Per detail: FORM is a nickname or short form of a first name, or a DOB with day and month
     swapped; PART is one part of a double-barrelled surname, or a first name matching a middle
-    name; SLIP is one keyboard slip in a name, or one digit of a DOB; CLOSE is a DOB a year out,
-    the same postcode district, or the same street with another house number. MISSING means one
-    side did not give the detail, which is evidence neither way.
+    name; SLIP is one keyboard slip in a name, a postcode or one digit of a DOB; CLOSE is a DOB a
+    year out, the same postcode district, or the same street with another house number; INITIAL is
+    a first name given by its initial, or a DOB in the same month with year (within two) and day
+    wrong. MISSING means one side did not give the detail, which is evidence neither way.
     """
 
     EXACT = 0
@@ -471,6 +482,9 @@ _DOB_WEIGHTS = {
     Agreement.FORM: 1.7,  # day and month swapped
     Agreement.CLOSE: 1.6,  # a year out
     Agreement.SLIP: 0.3,  # one digit wrong
+    # Same month, year and day wrong: a sibling is seldom born in the same month within two years,
+    # so this weighs against far less than a DOB that is wholly different.
+    Agreement.INITIAL: -1.5,
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -4.5,
 }
@@ -592,6 +606,8 @@ def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, st
     said, known = query.strftime("%Y%m%d"), record.strftime("%Y%m%d")
     if sum(a != b for a, b in zip(said, known, strict=True)) == 1:
         return Agreement.SLIP, "DOB one digit different"
+    if query.month == record.month and abs(query.year - record.year) <= 2:
+        return Agreement.INITIAL, "same month of birth, year and day differ"
     return Agreement.DIFFERENT, "different DOB"
 
 
@@ -849,7 +865,7 @@ def _plausibility(comparison: _Comparison) -> tuple[int, str]:
     details = (
         ("first name", comparison.first in _PLAUSIBLE_FIRST, comparison.first is Agreement.DIFFERENT),
         ("surname", comparison.last in _PLAUSIBLE_LAST, comparison.last is Agreement.DIFFERENT),
-        ("date of birth", comparison.dob in _PLAUSIBLE_DOB, comparison.dob is Agreement.DIFFERENT),
+        ("date of birth", comparison.dob in _PLAUSIBLE_DOB, comparison.dob in (Agreement.DIFFERENT, Agreement.INITIAL)),
         ("address", located, not located and Agreement.DIFFERENT in (comparison.postcode, comparison.address)),
     )
     agree = [name for name, agrees, _differs in details if agrees]
@@ -860,6 +876,14 @@ def _plausibility(comparison: _Comparison) -> tuple[int, str]:
         why = _WHY_THEY_DIFFER.get(frozenset(differ), "another person, or more than one recording error?")
         reason += f"; {_join(differ)} {verb}: {why}"
     return len(agree), reason
+
+
+def _plausible_score(agreeing: int, policy: MatchingPolicy) -> float:
+    """The score of a record offered for agreeing on `agreeing` (two to four) of the details:
+    `possible`, a third of the way towards `likely` for each detail past two, never `likely`."""
+    step = (policy.likely - policy.possible) / 3
+    score = max(_rounded(policy.possible + step * (agreeing - 2)), policy.possible)
+    return min(score, max(_just_below(policy.likely), policy.possible))
 
 
 def _best_name(query: _Prepared, record: KnownRecord) -> tuple[_Prepared, _Comparison]:
@@ -925,7 +949,7 @@ def rank_candidates(
             alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
 
     ranked: list[tuple[float, float, str, RankedMatch]] = []
-    plausible: list[tuple[float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
+    plausible: list[tuple[int, float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
     confident_households: set[tuple[str, object]] = set()
     for (record, comparison, score, reasons), person in zip(scored, prepared, strict=True):
         log_odds = comparison.log_odds
@@ -936,15 +960,15 @@ def rank_candidates(
         if band is None:
             agreeing, summary = _plausibility(comparison)
             if agreeing >= 2:
-                plausible.append((log_odds, record.record_id, record, (*reasons, summary), person))
+                plausible.append((agreeing, log_odds, record.record_id, record, (*reasons, summary), person))
             continue
         if band in ("certain", "likely"):
             confident_households.update(_household(person))
         ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band, reasons)))
-    for log_odds, record_id, record, reasons, person in plausible:
+    for agreeing, log_odds, record_id, record, reasons, person in plausible:
         if confident_households.intersection(_household(person)):
             continue
-        score = policy.possible
+        score = _plausible_score(agreeing, policy)
         ranked.append((-score, -log_odds, record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
     ranked.sort(key=lambda entry: entry[:3])
     matches = [entry[3] for entry in ranked]
