@@ -633,6 +633,7 @@ def _compare_postcode(query: str, record: str) -> tuple[Agreement, str | None]:
 
 
 _LEADING_NUMBER = re.compile(r"\d+")
+_NOT_A_LETTER = re.compile(r"[^a-z]+")
 
 
 def _house_number(address: str) -> str:
@@ -651,8 +652,9 @@ def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
     if not streets_alike:
         # Words run together or a letter slipped: compare the letters and digits alone, the
         # caller's street against the start of the record's (callers leave the town off).
-        said, known = query.replace(" ", ""), record.replace(" ", "")
-        if min(len(said), len(known)) >= 8:
+        # House numbers are compared apart, below.
+        said, known = _NOT_A_LETTER.sub("", query), _NOT_A_LETTER.sub("", record)
+        if min(len(said), len(known)) >= 6:
             streets_alike = fuzz.partial_ratio(said, known, score_cutoff=88) >= 88
     if not streets_alike:
         return Agreement.DIFFERENT, "different address"
