@@ -185,7 +185,7 @@ def shares(tally: list[int]) -> tuple[float, float, float]:
 
 def verdict(value: float, goal: float, *, at_most: bool, share: bool = False) -> str:
     met = value <= goal if at_most else value >= goal
-    shown = f"{goal:.0%}" if share else f"{goal:g}"
+    shown = f"{goal:.1%}" if share else f"{goal:g}"
     return f"{'met' if met else 'MISSED'} (goal {'≤' if at_most else '≥'} {shown})"
 
 
@@ -265,6 +265,13 @@ def main() -> int:
             f"of {figures['overall'][0]:,} present people, as recorded or with 1-3 corruptions"  # type: ignore[index]
         )
         print(f"recall@5            {overall_5:8.2%}")
+        by_count = figures["by_count"]  # type: ignore[assignment]
+        at_most_one = [sum(values) for values in zip(by_count.get(0, [0] * 4), by_count.get(1, [0] * 4), strict=True)]
+        one_1, one_5, _one_confident = shares(at_most_one)
+        print(
+            f"recall@1, @5        {one_1:8.2%} / {one_5:.2%} of the {at_most_one[0]:,} asked about as recorded "
+            "or with one corruption"
+        )
         print(f"present: top and certain/likely {overall_confident:7.2%}")
         print(
             f"absent: certain/likely offered  {figures['absent_confident']:7.2%}  "

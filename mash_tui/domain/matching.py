@@ -860,9 +860,15 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _plausibility(comparison: _Comparison) -> tuple[int, str]:
-    """How many of first name, surname, DOB and address agree, and a reason saying which do and
-    which do not."""
+# How telling each agreeing detail is when others differ. Many people share a first name and
+# surname; few share a DOB and an address, so a record agreeing on those outranks a namesake.
+_PLAUSIBLE_STRENGTH = {"first name": 1.0, "surname": 1.5, "address": 2.0, "date of birth": 2.0}
+_SAME_DOB_STRENGTH = 3.0
+
+
+def _plausibility(comparison: _Comparison) -> tuple[int, float, str]:
+    """How many of first name, surname, DOB and address agree, how telling they are together, and
+    a reason saying which agree and which do not."""
     located = Agreement.EXACT in (comparison.postcode, comparison.address)
     details = (
         ("first name", comparison.first in _PLAUSIBLE_FIRST, comparison.first is Agreement.DIFFERENT),
@@ -872,19 +878,22 @@ def _plausibility(comparison: _Comparison) -> tuple[int, str]:
     )
     agree = [name for name, agrees, _differs in details if agrees]
     differ = [name for name, agrees, differs in details if differs and not agrees]
+    strength = sum(_PLAUSIBLE_STRENGTH[name] for name in agree)
+    if comparison.dob is Agreement.EXACT:
+        strength += _SAME_DOB_STRENGTH - _PLAUSIBLE_STRENGTH["date of birth"]
     reason = f"same {_join(agree)}" if agree else ""
     if differ:
         verb = "differs" if len(differ) == 1 else "differ"
         why = _WHY_THEY_DIFFER.get(frozenset(differ), "another person, or more than one recording error?")
         reason += f"; {_join(differ)} {verb}: {why}"
-    return len(agree), reason
+    return len(agree), strength, reason
 
 
-def _plausible_score(agreeing: int, policy: MatchingPolicy) -> float:
-    """The score of a record offered for agreeing on `agreeing` (two to four) of the details:
-    `possible`, a third of the way towards `likely` for each detail past two, never `likely`."""
-    step = (policy.likely - policy.possible) / 3
-    score = max(_rounded(policy.possible + step * (agreeing - 2)), policy.possible)
+def _plausible_score(strength: float, policy: MatchingPolicy) -> float:
+    """The least score of a record agreeing on two or more of the four details: `possible`, and up
+    to three quarters of the way to `likely` as the agreeing details grow more telling; never
+    `likely`."""
+    score = max(_rounded(policy.possible + (policy.likely - policy.possible) * strength / 10), policy.possible)
     return min(score, max(_just_below(policy.likely), policy.possible))
 
 
@@ -920,7 +929,8 @@ def rank_candidates(
 ) -> list[RankedMatch]:
     """The records worth an officer's look, best first: those scoring at least `possible`, and
     those agreeing with the query on two of first name, surname, DOB and address, offered as
-    `possible` with a reason saying what agrees and what does not.
+    `possible` with a reason saying what agrees and what does not. Among these a DOB and an
+    address agreeing outrank a first name and surname (`_plausible_score`).
 
     A plausible record of the household (same surname, and DOB or postcode) of a `certain` or
     `likely` candidate is not offered: the query already names that candidate, and the other is
@@ -951,7 +961,7 @@ def rank_candidates(
             alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
 
     ranked: list[tuple[float, float, str, RankedMatch]] = []
-    plausible: list[tuple[int, float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
+    plausible: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
     confident_households: set[tuple[str, object]] = set()
     for (record, comparison, score, reasons), person in zip(scored, prepared, strict=True):
         log_odds = comparison.log_odds
@@ -959,18 +969,22 @@ def rank_candidates(
             score = ceiling
             reasons = (*reasons, _AMBIGUOUS_REASON)
         band = band_for(score, policy)
+        if band in (None, "possible"):
+            agreeing, strength, summary = _plausibility(comparison)
+            least = _plausible_score(strength, policy) if agreeing >= 2 else 0.0
+            if band is None and agreeing >= 2:
+                plausible.append((least, log_odds, record.record_id, record, (*reasons, summary), person))
+                continue
+            if least > score:
+                score, reasons = least, (*reasons, summary)
         if band is None:
-            agreeing, summary = _plausibility(comparison)
-            if agreeing >= 2:
-                plausible.append((agreeing, log_odds, record.record_id, record, (*reasons, summary), person))
             continue
         if band in ("certain", "likely"):
             confident_households.update(_household(person))
-        ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band, reasons)))
-    for agreeing, log_odds, record_id, record, reasons, person in plausible:
+        ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
+    for score, log_odds, record_id, record, reasons, person in plausible:
         if confident_households.intersection(_household(person)):
             continue
-        score = _plausible_score(agreeing, policy)
         ranked.append((-score, -log_odds, record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
     ranked.sort(key=lambda entry: entry[:3])
     matches = [entry[3] for entry in ranked]

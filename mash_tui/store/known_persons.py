@@ -244,8 +244,13 @@ _StoredPerson = tuple[str, str | None, str | None, str | None, str | None, str |
 """The `known_person` columns of `_PERSON_VALUES`, as written."""
 
 
-def _checked_person_batches(path: Path, max_field_chars: int) -> Iterator[tuple[list[_StoredPerson], int, int]]:
-    """Checked rows, a batch at a time, with how far through the file the batch reaches.
+_KeyedPerson = tuple[_StoredPerson, list[int]]
+"""A checked row and its index key numbers."""
+
+
+def _checked_person_batches(path: Path, max_field_chars: int) -> Iterator[tuple[list[_KeyedPerson], int, int]]:
+    """Checked rows and their keys, a batch at a time, with how far through the file the batch
+    reaches.
 
     Values stay strings: a DOB is checked (and its parse cached) but stored as typed, so a
     million rows make no `PersonDetails` or `date` each.
@@ -276,16 +281,20 @@ def _checked_person_batches(path: Path, max_field_chars: int) -> Iterator[tuple[
         if dob and dob not in good_dates:
             _date_or_none(path, row, "dob", dob)
             good_dates.add(dob)
+        stored_aliases = _stored_aliases(aliases) if aliases else None
         batch.append(
             (
-                person_id,
-                first_name or None,
-                last_name or None,
-                dob or None,
-                sex_code,
-                address or None,
-                postcode or None,
-                _stored_aliases(aliases) if aliases else None,
+                (
+                    person_id,
+                    first_name or None,
+                    last_name or None,
+                    dob or None,
+                    sex_code,
+                    address or None,
+                    postcode or None,
+                    stored_aliases,
+                ),
+                _record_key_numbers(first_name, last_name, dob, postcode, stored_aliases),
             )
         )
         if len(batch) == _BATCH_ROWS:
@@ -352,7 +361,7 @@ def load_persons(
 
 def _write_persons(
     connection: sqlite3.Connection,
-    batches: Iterator[tuple[list[_StoredPerson], int, int]],
+    batches: Iterator[tuple[list[_KeyedPerson], int, int]],
     on_progress: _ProgressCallback | None,
 ) -> PersonImport:
     case_system = _SOURCE_CODES[SOURCE_CASE_SYSTEM]
@@ -364,13 +373,12 @@ def _write_persons(
         total += len(parsed)
         existing: dict[str, tuple[int, list[int]]] = {}
         if not store_was_empty:
-            existing = _existing_person_keys(connection, [stored[0] for stored in parsed])
+            existing = _existing_person_keys(connection, [stored[0] for stored, _keys in parsed])
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         staged: list[tuple[int, int]] = []
         stale: list[tuple[int, int, int]] = []
-        for stored in parsed:
-            _person_id, first_name, last_name, dob, _sex, _address, postcode, aliases = stored
+        for stored, keys in parsed:
             known = existing.get(stored[0]) if existing else None
             if known is None:
                 record = next_id
@@ -380,7 +388,7 @@ def _write_persons(
                 record, old_keys = known
                 stale.extend((key, case_system, record) for key in old_keys)
                 updates.append((*stored[1:], record))
-            staged.extend([(key, record) for key in _record_key_numbers(first_name, last_name, dob, postcode, aliases)])
+            staged.extend([(key, record) for key in keys])
         if stale:
             connection.executemany("DELETE FROM match_key WHERE key = ? AND source = ? AND record = ?", stale)
         if updates:
