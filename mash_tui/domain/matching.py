@@ -333,28 +333,31 @@ def blocking_keys(person: PersonDetails) -> set[str]:
 
 
 def blocking_keys_of(first_name: str, last_name: str, dob: str, postcode: str) -> set[str]:
-    """`blocking_keys` from details as typed, the DOB as `YYYY-MM-DD` (or empty): a bulk load
-    builds keys from a file's values without making a `PersonDetails` per row."""
+    """`blocking_keys` from details as typed, the DOB as `YYYY-MM-DD` (or empty)."""
+    return set(blocking_key_list(first_name, last_name, dob, postcode))
+
+
+def blocking_key_list(first_name: str, last_name: str, dob: str, postcode: str) -> list[str]:
+    """`blocking_keys_of` as a list, each key once: a bulk load builds keys from a file's values
+    without making a `PersonDetails` or a set per row."""
     first = _first_sound(normalise_name(first_name))
     lasts = _surname_sounds(normalise_name(last_name))
     postcode = normalise_postcode(postcode)
     # Written out rather than built from pairs: this runs for every row of a million-row import.
-    keys = set()
+    keys = []
     if first:
         if dob:
-            keys.add(f"df|{dob}|{first}")
+            keys.append(f"df|{dob}|{first}")
         if postcode:
-            keys.add(f"pf|{postcode}|{first}")
-        for last in lasts:
-            keys.add(f"fl|{first}|{last}")
-    for last in lasts:
-        if dob:
-            keys.add(f"dl|{dob}|{last}")
+            keys.append(f"pf|{postcode}|{first}")
+        keys += [f"fl|{first}|{last}" for last in lasts]
+    if dob:
+        keys += [f"dl|{dob}|{last}" for last in lasts]
         if postcode:
-            keys.add(f"pl|{postcode}|{last}")
-    if dob and postcode:
-        # DOB and address agree while both names are wrong or missing (a newborn not yet named).
-        keys.add(f"dp|{dob}|{postcode}")
+            # DOB and address agree while both names are wrong or missing (a newborn not yet named).
+            keys.append(f"dp|{dob}|{postcode}")
+    if postcode:
+        keys += [f"pl|{postcode}|{last}" for last in lasts]
     return keys
 
 

@@ -40,6 +40,7 @@ from mash_tui.domain.matching import (
     KnownRecord,
     PersonDetails,
     alias_names,
+    blocking_key_list,
     blocking_keys_of,
     normalise_sex,
     parse_iso_date,
@@ -233,11 +234,13 @@ def _record_key_numbers(
     first_name: str | None, last_name: str | None, dob: str | None, postcode: str | None, aliases: str | None
 ) -> list[int]:
     """A stored row's index keys: under its own name and each alias, as numbers."""
-    keys = blocking_keys_of(first_name or "", last_name or "", dob or "", postcode or "")
+    keys: Iterable[str] = blocking_key_list(first_name or "", last_name or "", dob or "", postcode or "")
     if aliases:
+        keys = set(keys)
         for alias_first, alias_last in alias_names(_aliases_of(aliases), first_name):
             keys |= blocking_keys_of(alias_first or "", alias_last or "", dob or "", postcode or "")
-    return _key_numbers(keys)
+    crc32 = zlib.crc32
+    return [crc32(key.encode()) - _KEY_OFFSET for key in keys]
 
 
 _StoredPerson = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str | None]
