@@ -5,12 +5,15 @@ checked and written inside one transaction, and the first bad row rolls everythi
 names the line (the header is line 1) and the column.
 
 - **Persons** are keyed by the case system's `person_id`; re-importing a person replaces their row
-  and their index keys. People missing from a later file are kept.
+  and their index keys. People missing from a later file are kept. An optional `aliases` column
+  holds other and earlier names joined by `;` (a full name, or an earlier surname alone); a file
+  without it loads as before, and its people have no aliases.
 - **Involvements** are replaced per person: every involvement a file lists for a person replaces
   all that person's earlier involvements. Their person must already be imported.
 
 `match_key` indexes records from two sources under 32-bit hashes of the blocking keys of
-`mash_tui.domain.matching`:
+`mash_tui.domain.matching`, under each record's own name and each of its aliases (a contact's
+child carries the aliases typed on the form):
 
 | source | table | candidate id |
 |---|---|---|
