@@ -335,3 +335,28 @@ def test_rebuilding_the_index_finds_every_record_again(store: Store, clock: Froz
         connection.close()
     assert after == before
     assert lookup(store, query, POLICY)[0].person_id == "P1"
+
+
+def test_a_store_from_before_aliases_is_reindexed_on_upgrade(tmp_path: Path) -> None:
+    from mash_tui.store.migrate import upgrade_to, upgrade_to_head
+
+    older = Store(tmp_path / "older")
+    try:
+        upgrade_to(older, "0005_sync")
+        connection = older.raw_connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            # As 0005 left it: a named person was not indexed under DOB + postcode.
+            connection.execute(
+                "INSERT INTO known_person (id, person_id, first_name, last_name, dob, sex, address, postcode) "
+                "VALUES (1, 'P1', 'Amelia', 'Brown', '2019-03-02', 'F', '12 Mill Lane', 'DY4 7AA')"
+            )
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+        upgrade_to_head(older)
+        # Both names wrong: only the DOB and postcode key finds her.
+        found = lookup(older, PersonDetails("Isabelle", "Okafor", date(2019, 3, 2), None, None, "DY4 7AA"), POLICY)
+        assert [(c.person_id, c.band) for c in found] == [("P1", "possible")]
+    finally:
+        older.dispose()
