@@ -10,7 +10,7 @@ with records already known (the case system's people, and people on earlier cont
   is found however wrong the other two are. Aliases and earlier names are indexed too.
   The query side expands its own details (nickname forms, the names swapped, day and month swapped,
   the year one either side, each part of a double-barrelled surname), so the index stays at about
-  five keys a person while one wrong or missing detail still leaves a shared key.
+  six keys a person while one wrong or missing detail still leaves a shared key.
 - **Scoring** weighs each detail's agreement as log-odds and turns the sum into a score in 0..1 with
   the logistic function. A different first name or DOB weighs heavily *against*: siblings, twins
   and parents share surname, address and postcode, and a false match shares one child's history
@@ -19,6 +19,9 @@ with records already known (the case system's people, and people on earlier cont
 - **Ranking** looks across candidates: a twin or sibling whose first name fits the query less well
   than another record with the same surname and DOB counts as a different name, and records the
   query cannot tell apart (the same name with no DOB given) are never more than `possible`.
+- **Plausible records are never dropped**: a record agreeing on two of first name, surname, DOB
+  and address is offered at least as `possible`, with a reason saying what agrees and what does
+  not, unless it is the twin or sibling of a `certain` or `likely` candidate.
 
 Pure: no I/O. Nickname forms come from the `nicknames` package's data, phonetic codes from
 `jellyfish`, string similarity from `rapidfuzz`.
