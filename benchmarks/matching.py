@@ -197,6 +197,11 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="data directory (default: a cache under the temp dir)")
     parser.add_argument("--home", type=Path, help="store directory to create (default: a fresh temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the store afterwards")
+    parser.add_argument(
+        "--imported",
+        type=Path,
+        help="a store this data was already imported into: measure the lookups alone, skipping the imports",
+    )
     parser.add_argument("--show-misses", action="store_true", help="print the first misses")
     args = parser.parse_args()
 
@@ -217,8 +222,8 @@ def main() -> int:
             ],
             check=True,
         )
-    home = args.home or Path(tempfile.mkdtemp(prefix="mash-matching-home-"))
-    if home.exists() and any(home.iterdir()):
+    home = args.imported or args.home or Path(tempfile.mkdtemp(prefix="mash-matching-home-"))
+    if args.imported is None and home.exists() and any(home.iterdir()):
         raise SystemExit(f"{home} is not empty; the benchmark needs a fresh store")
     scratch = Path(tempfile.mkdtemp(prefix="mash-matching-out-"))
     try:
@@ -227,12 +232,14 @@ def main() -> int:
         print(f"store: {home}")
         print(f"before: {load_average()}")
 
-        persons_run = run_measured(
-            mash_command(home, "persons", "import", str(data / "persons.csv")), scratch / "import.out"
-        )
-        involvements_run = run_measured(
-            mash_command(home, "involvements", "import", str(data / "involvements.csv")), scratch / "inv.out"
-        )
+        persons_run = involvements_run = None
+        if args.imported is None:
+            persons_run = run_measured(
+                mash_command(home, "persons", "import", str(data / "persons.csv")), scratch / "import.out"
+            )
+            involvements_run = run_measured(
+                mash_command(home, "involvements", "import", str(data / "involvements.csv")), scratch / "inv.out"
+            )
         size = store_size(home)
         answers = scratch / "answers.jsonl"
         lookup_run = run_measured(mash_command(home, "lookup", "--batch", str(data / "queries.csv"), "--json"), answers)
@@ -240,12 +247,15 @@ def main() -> int:
         print(f"after: {load_average()}")
 
         print()
-        print(
-            f"import persons      {persons_run.wall_s:8.1f} s   "
-            f"{verdict(persons_run.wall_s, GOALS['import_s'], at_most=True)}  "
-            f"(CPU {persons_run.cpu_s:.1f} s, peak RSS {persons_run.peak_rss_mib:.0f} MiB)"
-        )
-        print(f"import involvements {involvements_run.wall_s:8.1f} s   (CPU {involvements_run.cpu_s:.1f} s)")
+        if persons_run is not None and involvements_run is not None:
+            print(
+                f"import persons      {persons_run.wall_s:8.1f} s   "
+                f"{verdict(persons_run.wall_s, GOALS['import_s'], at_most=True)}  "
+                f"(CPU {persons_run.cpu_s:.1f} s, peak RSS {persons_run.peak_rss_mib:.0f} MiB)"
+            )
+            print(f"import involvements {involvements_run.wall_s:8.1f} s   (CPU {involvements_run.cpu_s:.1f} s)")
+        else:
+            print(f"imports             skipped: {home} was imported before")
         print(f"store size          {size / 1024 / 1024:8.1f} MiB ({size:,} bytes)")
         print(
             f"lookup batch        {lookup_run.wall_s:8.1f} s wall for {figures['queries']:,} queries, "
@@ -307,7 +317,7 @@ def main() -> int:
                 print(miss)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        if not args.keep and args.home is None:
+        if not args.keep and args.home is None and args.imported is None:
             shutil.rmtree(home, ignore_errors=True)
     return 0
 

@@ -600,6 +600,7 @@ def _compare_last(query: str, record: str) -> tuple[Agreement, str | None]:
     return Agreement.DIFFERENT, "different surname"
 
 
+@lru_cache(maxsize=1 << 16)
 def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, str | None]:
     if query is None or record is None:
         return Agreement.MISSING, None
@@ -609,7 +610,8 @@ def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, st
         return Agreement.FORM, "day and month of birth swapped"
     if query.month == record.month and query.day == record.day and abs(query.year - record.year) == 1:
         return Agreement.CLOSE, "DOB one year out"
-    said, known = query.strftime("%Y%m%d"), record.strftime("%Y%m%d")
+    said = f"{query.year:04d}{query.month:02d}{query.day:02d}"
+    known = f"{record.year:04d}{record.month:02d}{record.day:02d}"
     if sum(a != b for a, b in zip(said, known, strict=True)) == 1:
         return Agreement.SLIP, "DOB one digit different"
     if query.month == record.month and abs(query.year - record.year) <= 2:
@@ -872,9 +874,8 @@ _PLAUSIBLE_STRENGTH = {"first name": 1.0, "surname": 1.5, "address": 2.0, "date 
 _SAME_DOB_STRENGTH = 3.0
 
 
-def _plausibility(comparison: _Comparison) -> tuple[int, float, str]:
-    """How many of first name, surname, DOB and address agree, how telling they are together, and
-    a reason saying which agree and which do not."""
+def _agreeing_details(comparison: _Comparison) -> tuple[list[str], list[str]]:
+    """Which of first name, surname, DOB and address agree, and which differ."""
     located = Agreement.EXACT in (comparison.postcode, comparison.address)
     details = (
         ("first name", comparison.first in _PLAUSIBLE_FIRST, comparison.first is Agreement.DIFFERENT),
@@ -884,15 +885,27 @@ def _plausibility(comparison: _Comparison) -> tuple[int, float, str]:
     )
     agree = [name for name, agrees, _differs in details if agrees]
     differ = [name for name, agrees, differs in details if differs and not agrees]
+    return agree, differ
+
+
+def _plausibility(comparison: _Comparison) -> tuple[int, float]:
+    """How many of first name, surname, DOB and address agree, and how telling they are together."""
+    agree, _differ = _agreeing_details(comparison)
     strength = sum(_PLAUSIBLE_STRENGTH[name] for name in agree)
     if comparison.dob is Agreement.EXACT:
         strength += _SAME_DOB_STRENGTH - _PLAUSIBLE_STRENGTH["date of birth"]
+    return len(agree), strength
+
+
+def _plausible_reason(comparison: _Comparison) -> str:
+    """What agrees and what does not: "same DOB and address; first name differs: a twin ..."."""
+    agree, differ = _agreeing_details(comparison)
     reason = f"same {_join(agree)}" if agree else ""
     if differ:
         verb = "differs" if len(differ) == 1 else "differ"
         why = _WHY_THEY_DIFFER.get(frozenset(differ), "another person, or more than one recording error?")
         reason += f"; {_join(differ)} {verb}: {why}"
-    return len(agree), strength, reason
+    return reason
 
 
 def _plausible_score(strength: float, policy: MatchingPolicy) -> float:
@@ -966,8 +979,9 @@ def rank_candidates(
         if record.one_record_per_person and score >= policy.likely:
             alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
 
-    ranked: list[tuple[float, float, str, RankedMatch]] = []
-    plausible: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Prepared]] = []
+    # (-score, -log-odds, id, record, reasons, the comparison whose agreement to explain or None)
+    ranked: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Comparison | None]] = []
+    plausible: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Comparison, _Prepared]] = []
     confident_households: set[tuple[str, object]] = set()
     for (record, comparison, score, reasons), person in zip(scored, prepared, strict=True):
         log_odds = comparison.log_odds
@@ -975,23 +989,31 @@ def rank_candidates(
             score = ceiling
             reasons = (*reasons, _AMBIGUOUS_REASON)
         band = band_for(score, policy)
+        explained: _Comparison | None = None
         if band in (None, "possible"):
-            agreeing, strength, summary = _plausibility(comparison)
+            agreeing, strength = _plausibility(comparison)
             least = _plausible_score(strength, policy) if agreeing >= 2 else 0.0
-            if band is None and agreeing >= 2:
-                plausible.append((least, log_odds, record.record_id, record, (*reasons, summary), person))
+            if band is None:
+                if agreeing >= 2:
+                    plausible.append((-least, -log_odds, record.record_id, record, reasons, comparison, person))
                 continue
             if least > score:
-                score, reasons = least, (*reasons, summary)
-        if band is None:
-            continue
+                score, explained = least, comparison
         if band in ("certain", "likely"):
             confident_households.update(_household(person))
-        ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
-    for score, log_odds, record_id, record, reasons, person in plausible:
-        if confident_households.intersection(_household(person)):
-            continue
-        ranked.append((-score, -log_odds, record_id, RankedMatch(record, score, band_for(score, policy), reasons)))
+        ranked.append((-score, -log_odds, record.record_id, record, reasons, explained))
+    for negative_score, negative_log_odds, record_id, record, reasons, comparison, person in plausible:
+        if not confident_households.intersection(_household(person)):
+            ranked.append((negative_score, negative_log_odds, record_id, record, reasons, comparison))
     ranked.sort(key=lambda entry: entry[:3])
-    matches = [entry[3] for entry in ranked]
-    return matches[:limit] if limit is not None else matches
+    # Reasons saying what agrees are written only for the records shown.
+    matches = [
+        RankedMatch(
+            record,
+            -negative_score,
+            band_for(-negative_score, policy),
+            (*reasons, _plausible_reason(explained)) if explained is not None else reasons,
+        )
+        for negative_score, _log_odds, _record_id, record, reasons, explained in ranked[:limit]
+    ]
+    return matches
