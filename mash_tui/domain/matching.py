@@ -725,7 +725,8 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
     names_swapped = False
     first_reason = _as_typed(first_reason, query.first_as_typed, record.first_as_typed)
     last_reason = _as_typed(last_reason, query.last_as_typed, record.last_as_typed)
-    if Agreement.DIFFERENT in (first, last) and query.first and query.last:
+    if Agreement.DIFFERENT in (first, last) and (query.first or query.last):
+        # Also a caller giving one name, which is the record's other one.
         swapped_first, swapped_first_reason = _compare_first(query.last, record.first, sexes_differ)
         swapped_last, swapped_last_reason = _compare_last(query.first, record.last)
         if _name_log_odds(swapped_first, swapped_last) + _SWAPPED_NAMES_PENALTY > _name_log_odds(first, last):
@@ -869,9 +870,21 @@ def _join(words: list[str]) -> str:
 
 
 # How telling each agreeing detail is when others differ. Many people share a first name and
-# surname; few share a DOB and an address, so a record agreeing on those outranks a namesake.
-_PLAUSIBLE_STRENGTH = {"first name": 1.0, "surname": 1.5, "address": 2.0, "date of birth": 2.0}
-_SAME_DOB_STRENGTH = 3.0
+# surname; few share a DOB and an address, so a record agreeing on those outranks a namesake. A
+# nickname form links many names, so it tells less than the same name.
+_FIRST_STRENGTH = {
+    Agreement.EXACT: 1.0,
+    Agreement.SOUNDS_ALIKE: 0.8,
+    Agreement.SLIP: 0.8,
+    Agreement.PART: 0.8,
+    Agreement.FORM: 0.5,
+    Agreement.INITIAL: 0.5,
+}
+_LAST_STRENGTH = {Agreement.EXACT: 1.5, Agreement.SOUNDS_ALIKE: 1.2, Agreement.SLIP: 1.2, Agreement.PART: 1.2}
+# The same month of birth does not make a DOB agree, but tells a little.
+_DOB_STRENGTH = {Agreement.EXACT: 3.0, Agreement.FORM: 2.0, Agreement.CLOSE: 2.0, Agreement.SLIP: 2.0, Agreement.INITIAL: 1.0}
+_ADDRESS_STRENGTH = 2.0
+_STRONGEST = 1.0 + 1.5 + 3.0 + _ADDRESS_STRENGTH
 
 
 def _agreeing_details(comparison: _Comparison) -> tuple[list[str], list[str]]:
@@ -891,9 +904,12 @@ def _agreeing_details(comparison: _Comparison) -> tuple[list[str], list[str]]:
 def _plausibility(comparison: _Comparison) -> tuple[int, float]:
     """How many of first name, surname, DOB and address agree, and how telling they are together."""
     agree, _differ = _agreeing_details(comparison)
-    strength = sum(_PLAUSIBLE_STRENGTH[name] for name in agree)
-    if comparison.dob is Agreement.EXACT:
-        strength += _SAME_DOB_STRENGTH - _PLAUSIBLE_STRENGTH["date of birth"]
+    strength = (
+        _FIRST_STRENGTH.get(comparison.first, 0.0)
+        + _LAST_STRENGTH.get(comparison.last, 0.0)
+        + _DOB_STRENGTH.get(comparison.dob, 0.0)
+        + (_ADDRESS_STRENGTH if "address" in agree else 0.0)
+    )
     return len(agree), strength
 
 
@@ -909,10 +925,10 @@ def _plausible_reason(comparison: _Comparison) -> str:
 
 
 def _plausible_score(strength: float, policy: MatchingPolicy) -> float:
-    """The least score of a record agreeing on two or more of the four details: `possible`, and up
-    to three quarters of the way to `likely` as the agreeing details grow more telling; never
-    `likely`."""
-    score = max(_rounded(policy.possible + (policy.likely - policy.possible) * strength / 10), policy.possible)
+    """The least score of a record agreeing on two or more of the four details: `possible`, and
+    towards `likely` as the agreeing details grow more telling; never `likely`."""
+    share = strength / (_STRONGEST + 0.5)
+    score = max(_rounded(policy.possible + (policy.likely - policy.possible) * share), policy.possible)
     return min(score, max(_just_below(policy.likely), policy.possible))
 
 
