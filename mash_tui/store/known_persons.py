@@ -54,6 +54,8 @@ from mash_tui.domain.matching import (
 from mash_tui.domain.routing import SERVICES, STATUSES, Involvement
 from mash_tui.errors import UserError
 
+NAME_ONLY_KIND = "fl|"
+"""The prefix of the blocking keys that pair first name and surname sounds alone."""
 SOURCE_CASE_SYSTEM = "case_system"
 SOURCE_CONTACT = "contact"
 _SOURCE_CODES = {SOURCE_CASE_SYSTEM: 0, SOURCE_CONTACT: 1}
@@ -677,25 +679,66 @@ class StoredRecord:
     contact_ref: str | None = None
 
 
+NAME_ONLY_DEPTH = 50
+"""How many case-system records a lookup reads from its name-only blocks (first name and surname
+sounds) beyond those its other keys find. A common name's block holds hundreds of people at a
+million; those read first spell the names as the query does and were born nearest its DOB, so
+the ones left unread are namesakes that agree on the names alone and would rank below them."""
+
+
+def _hits(connection: sqlite3.Connection, keys: list[int]) -> dict[int, set[int]]:
+    by_source: dict[int, set[int]] = {}
+    if keys:
+        hits = connection.execute(
+            "SELECT DISTINCT source, record FROM match_key WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(keys),),
+        )
+        for source, record in hits:
+            by_source.setdefault(source, set()).add(record)
+    return by_source
+
+
+def _nearest_namesakes(connection: sqlite3.Connection, records: set[int], query: PersonDetails) -> list[int]:
+    """The NAME_ONLY_DEPTH of `records` that spell the query's names and are born nearest it."""
+    return [
+        record
+        for (record,) in connection.execute(
+            "SELECT id FROM known_person WHERE id IN (SELECT value FROM json_each(?1)) "
+            "ORDER BY lower(coalesce(first_name, '')) <> lower(?2), lower(coalesce(last_name, '')) <> lower(?3), "
+            "CASE WHEN ?4 IS NULL THEN 0 ELSE abs(coalesce(julianday(dob), 0) - julianday(?4)) END, id LIMIT ?5",
+            (
+                json.dumps(sorted(records)),
+                (query.first_name or "").strip(),
+                (query.last_name or "").strip(),
+                query.dob.isoformat() if query.dob else None,
+                NAME_ONLY_DEPTH,
+            ),
+        )
+    ]
+
+
 def candidate_records(connection: sqlite3.Connection, query: PersonDetails) -> list[StoredRecord]:
-    """Every record sharing at least one blocking key with the query, read through the index."""
-    keys = _key_numbers(query_blocking_keys(query))
+    """Every record sharing a blocking key with the query, read through the index; of those found
+    by first name and surname sounds alone, the NAME_ONLY_DEPTH nearest case-system records."""
+    keys = query_blocking_keys(query)
     if not keys:
         return []
-    hits = connection.execute(
-        "SELECT DISTINCT source, record FROM match_key WHERE key IN (SELECT value FROM json_each(?))",
-        (json.dumps(keys),),
-    ).fetchall()
-    by_source: dict[int, list[int]] = {}
-    for source, record in hits:
-        by_source.setdefault(source, []).append(record)
+    by_source = _hits(connection, _key_numbers(key for key in keys if not key.startswith(NAME_ONLY_KIND)))
+    for source, records in _hits(
+        connection, _key_numbers(key for key in keys if key.startswith(NAME_ONLY_KIND))
+    ).items():
+        known = by_source.setdefault(source, set())
+        namesakes = records - known
+        if source == _SOURCE_CODES[SOURCE_CASE_SYSTEM] and len(namesakes) > NAME_ONLY_DEPTH:
+            namesakes = set(_nearest_namesakes(connection, namesakes, query))
+        known |= namesakes
     found: list[StoredRecord] = []
     case_records = by_source.get(_SOURCE_CODES[SOURCE_CASE_SYSTEM])
     if case_records:
         rows = connection.execute(
             "SELECT person_id, first_name, last_name, dob, sex, address, postcode, aliases FROM known_person "
             "WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(case_records),),
+            (json.dumps(sorted(case_records)),),
         )
         found.extend(
             StoredRecord(SOURCE_CASE_SYSTEM, _known_record(person_id, values, aliases))
@@ -706,7 +749,7 @@ def candidate_records(connection: sqlite3.Connection, query: PersonDetails) -> l
         rows = connection.execute(
             "SELECT contact_ref, role, position, first_name, last_name, dob, sex, address, postcode, aliases "
             "FROM contact_person WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(contact_records),),
+            (json.dumps(sorted(contact_records)),),
         )
         found.extend(
             StoredRecord(

@@ -360,3 +360,20 @@ def test_a_store_from_before_aliases_is_reindexed_on_upgrade(tmp_path: Path) -> 
         assert [(c.person_id, c.band) for c in found] == [("P1", "possible")]
     finally:
         older.dispose()
+
+
+def test_a_common_names_block_is_read_nearest_dob_first(
+    store: Store, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(known_persons, "NAME_ONLY_DEPTH", 3)
+    rows = [f"N{year},Oliver,Smith,{year}-06-01,M,{year} Long Road,B{year % 90} 1AA" for year in range(1990, 2000)]
+    load_persons(store, clock, write(tmp_path, "persons.csv", "\n".join([PERSONS_HEADER, *rows]) + "\n"))
+    # A DOB and address no record shares: every Oliver Smith is plausible on the names alone.
+    query = PersonDetails("Oliver", "Smith", date(1996, 2, 1), "M", "1 Elsewhere", "ZZ9 9ZZ")
+    connection = store.raw_connection()
+    try:
+        found = sorted(item.record.record_id for item in known_persons.candidate_records(connection, query))
+    finally:
+        connection.close()
+    assert found == ["N1995", "N1996", "N1997"]
+    assert [c.band for c in lookup(store, query, POLICY)] == ["possible"] * 3
