@@ -32,7 +32,6 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -337,21 +336,6 @@ def _known_record(record_id: str, values: Sequence[Any], aliases: str | None, **
     return KnownRecord(record_id, person, other_names=other_names, **kwargs)
 
 
-_BULK_CACHE_KIB = 256 * 1024
-
-
-@contextmanager
-def _bulk_cache(connection: sqlite3.Connection) -> Iterator[None]:
-    """A page cache large enough to sort a million people's keys in memory rather than in
-    temporary files, for the length of a load; the connection's own size afterwards."""
-    (pages,) = connection.execute("PRAGMA cache_size").fetchone()
-    connection.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        connection.execute(f"PRAGMA cache_size = {int(pages)}")
-
-
 def _stage_keys(connection: sqlite3.Connection) -> None:
     connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS staged_key (key INTEGER NOT NULL, record INTEGER NOT NULL)"
@@ -380,8 +364,7 @@ def load_persons(
 
     Raises ReferenceDataError at the first bad row; the caller rolls the transaction back.
     """
-    with _bulk_cache(connection):
-        return _write_persons(connection, _checked_person_batches(path, max_field_chars), on_progress)
+    return _write_persons(connection, _checked_person_batches(path, max_field_chars), on_progress)
 
 
 def _write_persons(
