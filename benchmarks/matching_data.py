@@ -2,14 +2,17 @@
 
 Seeded Faker (`en_GB`) households: parents and children sharing a surname, an address and a
 postcode, some twins, some double-barrelled children, some mothers under another surname, and the
-gaps real case systems have (babies with no first name, unknown DOBs, no address). Queries are
-people of the population as a caller would describe them, with the corruptions of issue 5 (typos,
-transposed letters, nicknames, double-barrelled and changed surnames, phonetic spellings, swapped
-names, day and month swapped, DOB a year out, missing details), plus people who are not there:
-strangers, new babies in known households (same surname, address and postcode) and namesakes.
-Of the present people, 10 % are asked about exactly as recorded, 80 % with one corruption and 10 %
-with two (a stress set, reported apart from the goals); a fifth of all queries are for absent
-people.
+gaps real case systems have (babies with no first name, unknown DOBs, no address), and children
+of step-families recorded with an earlier surname as an alias (the `aliases` column). Queries are
+people of the population as a caller would describe them, with the corruptions of issues 5 and 16
+(typos, transposed letters, nicknames, double-barrelled and changed surnames, phonetic spellings,
+swapped names, day and month swapped, DOB a year out, missing details; a first name replaced by
+another, a surname replaced, a DOB wrong in year and day, another house number, a postcode typo,
+an address typed with errors and words run together, the child asked about under an earlier
+surname), plus people who are not there: strangers, new babies in known households (same surname,
+address and postcode) and namesakes. Of the present people, 10 % are asked about exactly as
+recorded, 65 % with one corruption, 18 % with two and 7 % with three at once; a fifth of all
+queries are for absent people.
 
     python benchmarks/matching_data.py [OUT_DIR] --persons 1000000 --queries 10000
 
@@ -63,7 +66,17 @@ PRESENT_KINDS = (
     "missing_dob",
     "missing_first",
     "missing_address",
+    "first_replaced",
+    "dob_year_and_day",
+    "house_number",
+    "postcode_typo",
+    "address_typos",
+    "earlier_surname",
 )
+CORRUPTION_WEIGHTS = (10, 65, 18, 7)
+"""How many corruptions a present person's query carries: none, one, two, three."""
+ALIAS_SHARE = 0.3
+"""Of the children of a mother under another surname, those recorded with it as an alias."""
 PHONETIC_RULES = (
     ("ph", "f"),
     ("f", "ph"),
@@ -101,6 +114,8 @@ class Person:
     address: str
     postcode: str
     household: int
+    aliases: str = ""
+    """Other and earlier names, joined by ";"."""
 
 
 class Generator:
@@ -132,6 +147,7 @@ class Generator:
         child_ages = sorted((rnd.randrange(18) for _ in range(children_count)), reverse=True)
         eldest = child_ages[0] if child_ages else rnd.randrange(0, 30)
         people: list[tuple[str, str, date | None, str]] = []
+        aliases_of: dict[int, str] = {}
 
         mother_surname = surname
         if adults_count == 2 and rnd.random() < 0.2:
@@ -155,9 +171,12 @@ class Generator:
                 if mother_surname != surname and rnd.random() < 0.25:
                     child_surname = f"{mother_surname}-{surname}"
                 people.append((name, child_surname, dob, sex))
+                if mother_surname != surname and child_surname == surname and rnd.random() < ALIAS_SHARE:
+                    # Known to services under the mother's surname before she married.
+                    aliases_of[len(people) - 1] = mother_surname
 
         result = []
-        for first, last, dob, sex in people:
+        for index, (first, last, dob, sex) in enumerate(people):
             person_id = f"P{next_id[0]:07d}"
             next_id[0] += 1
             roll = rnd.random()
@@ -177,6 +196,7 @@ class Generator:
                     address if has_address else "",
                     postcode if has_address else "",
                     number,
+                    aliases_of.get(index, ""),
                 )
             )
         return result
@@ -257,9 +277,15 @@ class Generator:
     def corrupt(self, query: Person, kind: str) -> Person | None:
         rnd = self.random
         first, last, dob = query.first_name, query.last_name, query.dob
-        if kind in ("typo_first", "transposed_first", "phonetic_first", "nickname", "missing_first") and not first:
+        if kind in (
+            "typo_first", "transposed_first", "phonetic_first", "nickname", "missing_first", "first_replaced"
+        ) and not first:
             return None
-        if kind in ("dob_day_month_swapped", "dob_year_off", "missing_dob") and dob is None:
+        if kind in ("dob_day_month_swapped", "dob_year_off", "missing_dob", "dob_year_and_day") and dob is None:
+            return None
+        if kind in ("house_number", "address_typos") and not query.address:
+            return None
+        if kind == "postcode_typo" and not query.postcode:
             return None
         if kind in ("typo_last", "transposed_last", "phonetic_last") and "-" in last:
             return None
@@ -314,7 +340,56 @@ class Generator:
                 return replace(query, first_name="")
             case "missing_address":
                 return replace(query, address="", postcode="")
+            case "first_replaced":
+                sex = query.sex if query.sex in ("F", "M") else self.sex()
+                other = self.first_name(sex)
+                return replace(query, first_name=other) if other.lower() != first.lower() else None
+            case "dob_year_and_day":
+                assert dob is not None
+                years = rnd.choice((-2, -1, 1, 2))
+                try:
+                    wrong = dob.replace(year=dob.year + years, day=rnd.randrange(1, 29))
+                except ValueError:
+                    return None
+                return replace(query, dob=wrong) if wrong.day != dob.day else None
+            case "house_number":
+                number = re.match(r"\d+", query.address)
+                if not number:
+                    return None
+                other = str(int(number.group()) + rnd.choice((-2, -1, 1, 2, 10)))
+                return replace(query, address=other + query.address[number.end() :]) if int(other) > 0 else None
+            case "postcode_typo":
+                return replace(query, postcode=self.postcode_typo(query.postcode))
+            case "address_typos":
+                return replace(query, address=self.address_typos(query.address))
+            case "earlier_surname":
+                if not query.aliases:
+                    return None
+                return replace(query, last_name=query.aliases.split(";")[0].strip())
         raise ValueError(kind)
+
+    def postcode_typo(self, postcode: str) -> str:
+        """One character of a postcode wrong: a letter for a letter, a digit for a digit."""
+        rnd = self.random
+        places = [index for index, char in enumerate(postcode) if char.isalnum()]
+        at = rnd.choice(places)
+        pool = "0123456789" if postcode[at].isdigit() else "ABCDEFGHJKLMNPRSTUWXYZ"
+        return postcode[:at] + rnd.choice(pool.replace(postcode[at], "")) + postcode[at + 1 :]
+
+    def address_typos(self, address: str) -> str:
+        """A slip in a street word, and two words run together, as a hurried officer types."""
+        rnd = self.random
+        words = address.split(" ")
+        street = [index for index, word in enumerate(words) if len(word.strip(",")) >= 4 and word.isalpha()]
+        if street:
+            at = rnd.choice(street)
+            slipped = self.typo(words[at])
+            if slipped:
+                words[at] = slipped if words[at][0].isupper() else slipped.lower()
+        if len(words) >= 3:
+            join = rnd.randrange(len(words) - 1)
+            words[join : join + 2] = [words[join] + words[join + 1]]
+        return " ".join(words)
 
     def as_caller_says(self, query: Person) -> Person:
         """What a caller knows varies: sex sometimes unsaid (15 %), the address now and then unknown
@@ -360,7 +435,7 @@ def generate(out: Path, persons_wanted: int, queries_wanted: int, absent_share: 
     ):
         persons = csv.writer(persons_file)
         involvements = csv.writer(involvements_file)
-        persons.writerow(["person_id", "first_name", "last_name", "dob", "sex", "address", "postcode"])
+        persons.writerow(["person_id", "first_name", "last_name", "dob", "sex", "address", "postcode", "aliases"])
         involvements.writerow(
             ["person_id", "service", "status", "start_date", "end_date", "allocated_worker", "team", "phone"]
         )
@@ -370,7 +445,7 @@ def generate(out: Path, persons_wanted: int, queries_wanted: int, absent_share: 
             household_number += 1
             for person in members:
                 population.append(person)
-                persons.writerow([person.person_id, *_row(person)])
+                persons.writerow([person.person_id, *_row(person), person.aliases])
                 involvements.writerows(generator.involvements(person))
             if household_number % 50_000 == 0:
                 print(f"  {len(population):,} persons ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
@@ -378,12 +453,14 @@ def generate(out: Path, persons_wanted: int, queries_wanted: int, absent_share: 
     absent_wanted = round(queries_wanted * absent_share)
     present_wanted = queries_wanted - absent_wanted
     labelled: list[tuple[Person, str, str]] = []
+    known_by_alias = [person for person in population if person.aliases]
     while len(labelled) < present_wanted:
-        person = rnd.choice(population)
+        corruptions = rnd.choices((0, 1, 2, 3), weights=CORRUPTION_WEIGHTS)[0]
+        kinds = rnd.sample(PRESENT_KINDS, corruptions)
+        # Few people have an earlier name; a query about one is drawn from those who do.
+        person = rnd.choice(known_by_alias if "earlier_surname" in kinds else population)
         if not (person.first_name and person.last_name and person.dob):
             continue
-        corruptions = rnd.choices((0, 1, 2), weights=(10, 80, 10))[0]
-        kinds = rnd.sample(PRESENT_KINDS, corruptions)
         query: Person | None = person
         for kind in kinds:
             query = generator.corrupt(query, kind) if query is not None else None

@@ -5,10 +5,12 @@ with records already known (the case system's people, and people on earlier cont
 
 - **Blocking keys** let a store find candidates without reading every record. A record is indexed
   under a few coarse keys, each pairing two of its details: DOB + first-name sound, DOB + surname
-  sound, first-name sound + surname sound, postcode + surname sound, postcode + first-name sound.
+  sound, first-name sound + surname sound, postcode + surname sound, postcode + first-name sound,
+  DOB + postcode: every pair of the four details a caller gives, so a record agreeing on any two
+  is found however wrong the other two are. Aliases and earlier names are indexed too.
   The query side expands its own details (nickname forms, the names swapped, day and month swapped,
   the year one either side, each part of a double-barrelled surname), so the index stays at about
-  five keys a person while one wrong or missing detail still leaves a shared key.
+  six keys a person while one wrong or missing detail still leaves a shared key.
 - **Scoring** weighs each detail's agreement as log-odds and turns the sum into a score in 0..1 with
   the logistic function. A different first name or DOB weighs heavily *against*: siblings, twins
   and parents share surname, address and postcode, and a false match shares one child's history
@@ -17,6 +19,9 @@ with records already known (the case system's people, and people on earlier cont
 - **Ranking** looks across candidates: a twin or sibling whose first name fits the query less well
   than another record with the same surname and DOB counts as a different name, and records the
   query cannot tell apart (the same name with no DOB given) are never more than `possible`.
+- **Plausible records are never dropped**: a record agreeing on two of first name, surname, DOB
+  and address is offered at least as `possible`, with a reason saying what agrees and what does
+  not, unless it is the twin or sibling of a `certain` or `likely` candidate.
 
 Pure: no I/O. Nickname forms come from the `nicknames` package's data, phonetic codes from
 `jellyfish`, string similarity from `rapidfuzz`.
@@ -77,6 +82,8 @@ class KnownRecord:
     one_record_per_person: bool = True
     """True for the case system. Earlier contacts hold the same child once per contact, so two
     contact records that agree equally with a query are not rivals."""
+    other_names: tuple[tuple[str | None, str | None], ...] = ()
+    """Aliases and earlier names as (first name, surname); see `alias_names`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,28 +326,69 @@ def _paired(kind: str, lefts: Iterable[str], rights: Iterable[str]) -> set[str]:
 
 
 def blocking_keys(person: PersonDetails) -> set[str]:
-    """The keys a record is indexed under: about five for a person with every detail."""
-    first = _first_sound(normalise_name(person.first_name))
-    lasts = _surname_sounds(normalise_name(person.last_name))
-    dob = person.dob.isoformat() if person.dob else ""
-    postcode = normalise_postcode(person.postcode)
+    """The keys a record is indexed under: about six for a person with every detail."""
+    return blocking_keys_of(
+        person.first_name or "",
+        person.last_name or "",
+        person.dob.isoformat() if person.dob else "",
+        person.postcode or "",
+    )
+
+
+def blocking_keys_of(first_name: str, last_name: str, dob: str, postcode: str) -> set[str]:
+    """`blocking_keys` from details as typed, the DOB as `YYYY-MM-DD` (or empty)."""
+    return set(blocking_key_list(first_name, last_name, dob, postcode))
+
+
+def blocking_key_list(first_name: str, last_name: str, dob: str, postcode: str) -> list[str]:
+    """`blocking_keys_of` as a list, each key once: a bulk load builds keys from a file's values
+    without making a `PersonDetails` or a set per row."""
+    first = _first_sound(normalise_name(first_name))
+    lasts = _surname_sounds(normalise_name(last_name))
+    postcode = normalise_postcode(postcode)
     # Written out rather than built from pairs: this runs for every row of a million-row import.
-    keys = set()
+    keys = []
     if first:
         if dob:
-            keys.add(f"df|{dob}|{first}")
+            keys.append(f"df|{dob}|{first}")
         if postcode:
-            keys.add(f"pf|{postcode}|{first}")
-        for last in lasts:
-            keys.add(f"fl|{first}|{last}")
-    for last in lasts:
-        if dob:
-            keys.add(f"dl|{dob}|{last}")
+            keys.append(f"pf|{postcode}|{first}")
+        keys += [f"fl|{first}|{last}" for last in lasts]
+    if dob:
+        keys += [f"dl|{dob}|{last}" for last in lasts]
         if postcode:
-            keys.add(f"pl|{postcode}|{last}")
-    if not first and not lasts and dob and postcode:
-        # A newborn known only by DOB and address.
-        keys.add(f"dp|{dob}|{postcode}")
+            # DOB and address agree while both names are wrong or missing (a newborn not yet named).
+            keys.append(f"dp|{dob}|{postcode}")
+    if postcode:
+        keys += [f"pl|{postcode}|{last}" for last in lasts]
+    return keys
+
+
+def alias_names(aliases: Iterable[str], first_name: str | None) -> tuple[tuple[str | None, str | None], ...]:
+    """Aliases as (first name, surname): "Amelia Jones" is both; a single word ("Jones") is an
+    earlier surname under the record's own first name. The last word of a longer alias is the
+    surname, so a hyphenated surname keeps its hyphen ("Amelia Brown-Jones")."""
+    names: dict[tuple[str | None, str | None], None] = {}
+    for alias in aliases:
+        words = alias.split()
+        if not words:
+            continue
+        if len(words) == 1:
+            names[(first_name or None, words[0])] = None
+        else:
+            names[(" ".join(words[:-1]), words[-1])] = None
+    return tuple(names)
+
+
+def with_name(person: PersonDetails, first_name: str | None, last_name: str | None) -> PersonDetails:
+    return replace(person, first_name=first_name, last_name=last_name)
+
+
+def record_blocking_keys(person: PersonDetails, other_names: Iterable[tuple[str | None, str | None]] = ()) -> set[str]:
+    """A record's keys under its own name and under each alias or earlier name."""
+    keys = blocking_keys(person)
+    for first_name, last_name in other_names:
+        keys |= blocking_keys(with_name(person, first_name, last_name))
     return keys
 
 
@@ -382,8 +430,7 @@ def query_blocking_keys(query: PersonDetails) -> set[str]:
         keys |= _paired("pf", postcodes, firsts) | _paired("pl", postcodes, lasts)
     name_only_firsts = own_first if dobs else own_first | forms
     keys |= _paired("fl", name_only_firsts, last_sounds) | _paired("fl", swapped_first, swapped_last)
-    if not first and not last:
-        keys |= _paired("dp", dobs, postcodes)
+    keys |= _paired("dp", dobs, postcodes)
     return keys
 
 
@@ -395,9 +442,10 @@ class Agreement(IntEnum):
 
     Per detail: FORM is a nickname or short form of a first name, or a DOB with day and month
     swapped; PART is one part of a double-barrelled surname, or a first name matching a middle
-    name; SLIP is one keyboard slip in a name, or one digit of a DOB; CLOSE is a DOB a year out,
-    the same postcode district, or the same street with another house number. MISSING means one
-    side did not give the detail, which is evidence neither way.
+    name; SLIP is one keyboard slip in a name, a postcode or one digit of a DOB; CLOSE is a DOB a
+    year out, the same postcode district, or the same street with another house number; INITIAL is
+    a first name given by its initial, or a DOB in the same month with year (within two) and day
+    wrong. MISSING means one side did not give the detail, which is evidence neither way.
     """
 
     EXACT = 0
@@ -440,6 +488,9 @@ _DOB_WEIGHTS = {
     Agreement.FORM: 1.7,  # day and month swapped
     Agreement.CLOSE: 1.6,  # a year out
     Agreement.SLIP: 0.3,  # one digit wrong
+    # Same month, year and day wrong: a sibling is seldom born in the same month within two years,
+    # so this weighs against far less than a DOB that is wholly different.
+    Agreement.INITIAL: -1.5,
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -4.5,
 }
@@ -449,6 +500,7 @@ _SEX_WEIGHTS = {Agreement.EXACT: 0.3, Agreement.MISSING: 0.0, Agreement.DIFFEREN
 _POSTCODE_WEIGHTS = {
     Agreement.EXACT: 1.0,
     Agreement.CLOSE: 0.3,
+    Agreement.SLIP: 0.3,
     Agreement.MISSING: 0.0,
     Agreement.DIFFERENT: -1.0,
 }
@@ -548,6 +600,7 @@ def _compare_last(query: str, record: str) -> tuple[Agreement, str | None]:
     return Agreement.DIFFERENT, "different surname"
 
 
+@lru_cache(maxsize=1 << 16)
 def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, str | None]:
     if query is None or record is None:
         return Agreement.MISSING, None
@@ -557,9 +610,12 @@ def _compare_dob(query: date | None, record: date | None) -> tuple[Agreement, st
         return Agreement.FORM, "day and month of birth swapped"
     if query.month == record.month and query.day == record.day and abs(query.year - record.year) == 1:
         return Agreement.CLOSE, "DOB one year out"
-    said, known = query.strftime("%Y%m%d"), record.strftime("%Y%m%d")
+    said = f"{query.year:04d}{query.month:02d}{query.day:02d}"
+    known = f"{record.year:04d}{record.month:02d}{record.day:02d}"
     if sum(a != b for a, b in zip(said, known, strict=True)) == 1:
         return Agreement.SLIP, "DOB one digit different"
+    if query.month == record.month and abs(query.year - record.year) <= 2:
+        return Agreement.INITIAL, "same month of birth, year and day differ"
     return Agreement.DIFFERENT, "different DOB"
 
 
@@ -578,13 +634,23 @@ def _compare_postcode(query: str, record: str) -> tuple[Agreement, str | None]:
         return Agreement.EXACT, "same postcode"
     if postcode_district(query) and postcode_district(query) == postcode_district(record):
         return Agreement.CLOSE, "same postcode district"
+    if min(len(query), len(record)) >= 5 and OSA.distance(query, record, score_cutoff=1) <= 1:
+        # One character mistyped; also what a neighbouring district looks like, so it weighs little.
+        return Agreement.SLIP, "postcode one character different"
     return Agreement.DIFFERENT, "different postcode"
 
 
-def _house_numbers(address: str) -> list[str]:
-    return [word for word in address.split() if any(char.isdigit() for char in word)]
+_LEADING_NUMBER = re.compile(r"\d+")
+_NOT_A_LETTER = re.compile(r"[^a-z]+")
 
 
+def _house_number(address: str) -> str:
+    """The first number in an address, even run into the street ("12mill lane")."""
+    found = _LEADING_NUMBER.search(address)
+    return found.group() if found else ""
+
+
+@lru_cache(maxsize=1 << 14)
 def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
     if not query or not record:
         return Agreement.MISSING, None
@@ -592,9 +658,16 @@ def _compare_address(query: str, record: str) -> tuple[Agreement, str | None]:
         return Agreement.EXACT, "same address"
     streets_alike = fuzz.token_set_ratio(query, record, score_cutoff=85) >= 85
     if not streets_alike:
+        # Words run together or a letter slipped: compare the letters and digits alone, the
+        # caller's street against the start of the record's (callers leave the town off).
+        # House numbers are compared apart, below.
+        said, known = _NOT_A_LETTER.sub("", query), _NOT_A_LETTER.sub("", record)
+        if min(len(said), len(known)) >= 6:
+            streets_alike = fuzz.partial_ratio(said, known, score_cutoff=88) >= 88
+    if not streets_alike:
         return Agreement.DIFFERENT, "different address"
-    said, known = _house_numbers(query), _house_numbers(record)
-    if said and known and said[0] != known[0]:
+    said_number, known_number = _house_number(query), _house_number(record)
+    if said_number and known_number and said_number != known_number:
         # Neighbours share a street and a postcode.
         return Agreement.CLOSE, "same street, different house number"
     return Agreement.EXACT, "same address"
@@ -652,7 +725,8 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
     names_swapped = False
     first_reason = _as_typed(first_reason, query.first_as_typed, record.first_as_typed)
     last_reason = _as_typed(last_reason, query.last_as_typed, record.last_as_typed)
-    if Agreement.DIFFERENT in (first, last) and query.first and query.last:
+    if Agreement.DIFFERENT in (first, last) and (query.first or query.last):
+        # Also a caller giving one name, which is the record's other one.
         swapped_first, swapped_first_reason = _compare_first(query.last, record.first, sexes_differ)
         swapped_last, swapped_last_reason = _compare_last(query.first, record.last)
         if _name_log_odds(swapped_first, swapped_last) + _SWAPPED_NAMES_PENALTY > _name_log_odds(first, last):
@@ -673,7 +747,8 @@ def _compare(query: _Prepared, record: _Prepared) -> _Comparison:
 
 def _cannot_reach(query: _Prepared, record: PersonDetails, floor_log_odds: float) -> bool:
     """True when the DOBs alone rule the record out, whatever its other details: a cheap test
-    that spares scoring the many candidates a name-only key brings in."""
+    that spares scoring the many candidates a name-only key brings in. Such a record may still
+    be plausible on its names and address; `rank_candidates` checks that apart."""
     dob, _reason = _compare_dob(query.dob, record.dob)
     return _BEST_WITHOUT_DOB + _DOB_WEIGHTS[dob] < floor_log_odds
 
@@ -774,6 +849,112 @@ def _demote_rival_siblings(prepared: list[_Prepared], comparisons: list[_Compari
     return demoted
 
 
+# Two of these four agreeing make a record plausible (issue 16): it is offered at least as
+# `possible`, whatever the score, with a reason saying what agrees and what does not.
+_PLAUSIBLE_FIRST = frozenset(
+    {Agreement.EXACT, Agreement.FORM, Agreement.SOUNDS_ALIKE, Agreement.PART, Agreement.SLIP, Agreement.INITIAL}
+)
+_PLAUSIBLE_LAST = _AGREEING_SURNAMES
+_PLAUSIBLE_DOB = frozenset({Agreement.EXACT, Agreement.FORM, Agreement.CLOSE, Agreement.SLIP})
+_WHY_THEY_DIFFER = {
+    frozenset({"first name"}): "a twin or sibling, or a recording error?",
+    frozenset({"surname"}): "a changed surname (marriage, a step-family), or another person?",
+    frozenset({"date of birth"}): "a namesake, or a recording error?",
+    frozenset({"address"}): "moved, or a namesake?",
+    frozenset({"first name", "date of birth"}): "a sibling or parent, or a recording error?",
+}
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# How telling each agreeing detail is when others differ. Many people share a first name and
+# surname; few share a DOB and an address, so a record agreeing on those outranks a namesake. A
+# nickname form links many names, so it tells less than the same name.
+_FIRST_STRENGTH = {
+    Agreement.EXACT: 1.0,
+    Agreement.SOUNDS_ALIKE: 0.8,
+    Agreement.SLIP: 0.8,
+    Agreement.PART: 0.8,
+    Agreement.FORM: 0.5,
+    Agreement.INITIAL: 0.5,
+}
+_LAST_STRENGTH = {Agreement.EXACT: 1.5, Agreement.SOUNDS_ALIKE: 1.2, Agreement.SLIP: 1.2, Agreement.PART: 1.2}
+# The same month of birth does not make a DOB agree, but tells a little.
+_DOB_STRENGTH = {Agreement.EXACT: 3.0, Agreement.FORM: 2.0, Agreement.CLOSE: 2.0, Agreement.SLIP: 2.0, Agreement.INITIAL: 1.0}
+_ADDRESS_STRENGTH = 2.0
+_STRONGEST = 1.0 + 1.5 + 3.0 + _ADDRESS_STRENGTH
+
+
+def _agreeing_details(comparison: _Comparison) -> tuple[list[str], list[str]]:
+    """Which of first name, surname, DOB and address agree, and which differ."""
+    located = Agreement.EXACT in (comparison.postcode, comparison.address)
+    details = (
+        ("first name", comparison.first in _PLAUSIBLE_FIRST, comparison.first is Agreement.DIFFERENT),
+        ("surname", comparison.last in _PLAUSIBLE_LAST, comparison.last is Agreement.DIFFERENT),
+        ("date of birth", comparison.dob in _PLAUSIBLE_DOB, comparison.dob in (Agreement.DIFFERENT, Agreement.INITIAL)),
+        ("address", located, not located and Agreement.DIFFERENT in (comparison.postcode, comparison.address)),
+    )
+    agree = [name for name, agrees, _differs in details if agrees]
+    differ = [name for name, agrees, differs in details if differs and not agrees]
+    return agree, differ
+
+
+def _plausibility(comparison: _Comparison) -> tuple[int, float]:
+    """How many of first name, surname, DOB and address agree, and how telling they are together."""
+    agree, _differ = _agreeing_details(comparison)
+    strength = (
+        _FIRST_STRENGTH.get(comparison.first, 0.0)
+        + _LAST_STRENGTH.get(comparison.last, 0.0)
+        + _DOB_STRENGTH.get(comparison.dob, 0.0)
+        + (_ADDRESS_STRENGTH if "address" in agree else 0.0)
+    )
+    return len(agree), strength
+
+
+def _plausible_reason(comparison: _Comparison) -> str:
+    """What agrees and what does not: "same DOB and address; first name differs: a twin ..."."""
+    agree, differ = _agreeing_details(comparison)
+    reason = f"same {_join(agree)}" if agree else ""
+    if differ:
+        verb = "differs" if len(differ) == 1 else "differ"
+        why = _WHY_THEY_DIFFER.get(frozenset(differ), "another person, or more than one recording error?")
+        reason += f"; {_join(differ)} {verb}: {why}"
+    return reason
+
+
+def _plausible_score(strength: float, policy: MatchingPolicy) -> float:
+    """The least score of a record agreeing on two or more of the four details: `possible`, and
+    towards `likely` as the agreeing details grow more telling; never `likely`."""
+    share = strength / (_STRONGEST + 0.5)
+    score = max(_rounded(policy.possible + (policy.likely - policy.possible) * share), policy.possible)
+    return min(score, max(_just_below(policy.likely), policy.possible))
+
+
+def _best_name(query: _Prepared, record: KnownRecord) -> tuple[_Prepared, _Comparison]:
+    """The record under whichever of its names (its own, an alias, an earlier name) fits best."""
+    prepared = _prepare(record.person)
+    comparison = _compare(query, prepared)
+    for first_name, last_name in record.other_names:
+        alias = _prepare(with_name(record.person, first_name, last_name))
+        alias_comparison = _compare(query, alias)
+        if alias_comparison.log_odds > comparison.log_odds:
+            name = " ".join(part for part in (first_name, last_name) if part)
+            prepared = alias
+            comparison = replace(alias_comparison, reasons=(f"known as {name}", *alias_comparison.reasons))
+    return prepared, comparison
+
+
+def _household(person: _Prepared) -> list[tuple[str, object]]:
+    keys: list[tuple[str, object]] = []
+    if person.last and person.dob:
+        keys.append((person.last, person.dob))
+    if person.last and person.postcode:
+        keys.append((person.last, person.postcode))
+    return keys
+
+
 def rank_candidates(
     query: PersonDetails,
     records: Sequence[KnownRecord],
@@ -781,41 +962,74 @@ def rank_candidates(
     *,
     limit: int | None = None,
 ) -> list[RankedMatch]:
-    """The records worth an officer's look (score at least `possible`), best first.
+    """The records worth an officer's look, best first: those scoring at least `possible`, and
+    those agreeing with the query on two of first name, surname, DOB and address, offered as
+    `possible` with a reason saying what agrees and what does not. Among these a DOB and an
+    address agreeing outrank a first name and surname (`_plausible_score`).
 
-    Ties in score go to the record whose details agree more on the unrounded log-odds, then to the
-    record id, so the order is stable.
+    A plausible record of the household (same surname, and DOB or postcode) of a `certain` or
+    `likely` candidate is not offered: the query already names that candidate, and the other is
+    the twin or sibling the first name tells apart. Ties in score go to the record whose details
+    agree more on the unrounded log-odds, then to the record id, so the order is stable.
     """
     prepared_query = _prepare(query)
     floor = _log_odds_of(policy.possible - 10**-_SCORE_DECIMALS / 2)
-    records = [record for record in records if not _cannot_reach(prepared_query, record.person, floor)]
-    prepared = [_prepare(record.person) for record in records]
-    comparisons = [_compare(prepared_query, person) for person in prepared]
+    prepared: list[_Prepared] = []
+    comparisons: list[_Comparison] = []
+    kept: list[KnownRecord] = []
+    for record in records:
+        person, comparison = _best_name(prepared_query, record)
+        if _cannot_reach(prepared_query, record.person, floor) and _plausibility(comparison)[0] < 2:
+            continue
+        kept.append(record)
+        prepared.append(person)
+        comparisons.append(comparison)
     comparisons = _demote_rival_siblings(prepared, comparisons)
-
-    scored = []
-    for record, comparison in zip(records, comparisons, strict=True):
-        score, reasons = _scored(comparison, policy)
-        scored.append((record, comparison, score, reasons))
 
     # Two case-system records the query cannot tell apart (John Smith and his son John Smith, with
     # no DOB given): neither may be linked without another detail.
+    scored = [(record, comparison, *_scored(comparison, policy)) for record, comparison in zip(kept, comparisons)]
     ceiling = _just_below(policy.likely)
     alike: dict[tuple[Agreement, ...], int] = {}
     for record, comparison, score, _reasons in scored:
         if record.one_record_per_person and score >= policy.likely:
             alike[comparison.evidence] = alike.get(comparison.evidence, 0) + 1
 
-    ranked: list[tuple[float, float, str, RankedMatch]] = []
-    for record, comparison, score, reasons in scored:
+    # (-score, -log-odds, id, record, reasons, the comparison whose agreement to explain or None)
+    ranked: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Comparison | None]] = []
+    plausible: list[tuple[float, float, str, KnownRecord, tuple[str, ...], _Comparison, _Prepared]] = []
+    confident_households: set[tuple[str, object]] = set()
+    for (record, comparison, score, reasons), person in zip(scored, prepared, strict=True):
         log_odds = comparison.log_odds
         if record.one_record_per_person and alike.get(comparison.evidence, 0) > 1 and score > ceiling:
             score = ceiling
             reasons = (*reasons, _AMBIGUOUS_REASON)
         band = band_for(score, policy)
-        if band is None:
-            continue
-        ranked.append((-score, -log_odds, record.record_id, RankedMatch(record, score, band, reasons)))
+        explained: _Comparison | None = None
+        if band in (None, "possible"):
+            agreeing, strength = _plausibility(comparison)
+            least = _plausible_score(strength, policy) if agreeing >= 2 else 0.0
+            if band is None:
+                if agreeing >= 2:
+                    plausible.append((-least, -log_odds, record.record_id, record, reasons, comparison, person))
+                continue
+            if least > score:
+                score, explained = least, comparison
+        if band in ("certain", "likely"):
+            confident_households.update(_household(person))
+        ranked.append((-score, -log_odds, record.record_id, record, reasons, explained))
+    for negative_score, negative_log_odds, record_id, record, reasons, comparison, person in plausible:
+        if not confident_households.intersection(_household(person)):
+            ranked.append((negative_score, negative_log_odds, record_id, record, reasons, comparison))
     ranked.sort(key=lambda entry: entry[:3])
-    matches = [entry[3] for entry in ranked]
-    return matches[:limit] if limit is not None else matches
+    # Reasons saying what agrees are written only for the records shown.
+    matches = [
+        RankedMatch(
+            record,
+            -negative_score,
+            band_for(-negative_score, policy),
+            (*reasons, _plausible_reason(explained)) if explained is not None else reasons,
+        )
+        for negative_score, _log_odds, _record_id, record, reasons, explained in ranked[:limit]
+    ]
+    return matches

@@ -5,12 +5,15 @@ checked and written inside one transaction, and the first bad row rolls everythi
 names the line (the header is line 1) and the column.
 
 - **Persons** are keyed by the case system's `person_id`; re-importing a person replaces their row
-  and their index keys. People missing from a later file are kept.
+  and their index keys. People missing from a later file are kept. An optional `aliases` column
+  holds other and earlier names joined by `;` (a full name, or an earlier surname alone); a file
+  without it loads as before, and its people have no aliases.
 - **Involvements** are replaced per person: every involvement a file lists for a person replaces
   all that person's earlier involvements. Their person must already be imported.
 
 `match_key` indexes records from two sources under 32-bit hashes of the blocking keys of
-`mash_tui.domain.matching`:
+`mash_tui.domain.matching`, under each record's own name and each of its aliases (a contact's
+child carries the aliases typed on the form):
 
 | source | table | candidate id |
 |---|---|---|
@@ -39,19 +42,28 @@ from typing import Any
 from mash_tui.domain.matching import (
     KnownRecord,
     PersonDetails,
-    blocking_keys,
+    alias_names,
+    blocking_key_list,
+    blocking_keys_of,
     normalise_sex,
     parse_iso_date,
     query_blocking_keys,
+    record_blocking_keys,
 )
 from mash_tui.domain.routing import SERVICES, STATUSES, Involvement
 from mash_tui.errors import UserError
 
+NAME_ONLY_KIND = "fl|"
+"""The prefix of the blocking keys that pair first name and surname sounds alone."""
 SOURCE_CASE_SYSTEM = "case_system"
 SOURCE_CONTACT = "contact"
 _SOURCE_CODES = {SOURCE_CASE_SYSTEM: 0, SOURCE_CONTACT: 1}
 
 PERSON_COLUMNS = ("person_id", "first_name", "last_name", "dob", "sex", "address", "postcode")
+OPTIONAL_PERSON_COLUMNS = ("aliases",)
+"""Read when the header names them: `aliases` holds a person's other and earlier names, joined by
+`;` ("Amelia Jones; Smith": a full name, or an earlier surname alone)."""
+ALIAS_SEPARATOR = ";"
 INVOLVEMENT_COLUMNS = (
     "person_id",
     "service",
@@ -122,9 +134,11 @@ def _read_rows(
     *,
     max_field_chars: int,
     position: _ReadPosition,
+    optional: Sequence[str] = (),
 ) -> Iterator[_Row]:
     """Rows of a CSV whose header names every one of `columns`, in any order; extra columns are
-    ignored. Values are stripped of surrounding spaces. Blank lines are skipped."""
+    ignored. Values are stripped of surrounding spaces. Blank lines are skipped. `optional`
+    columns follow `columns` in each row's values, empty when the header does not name them."""
     label = str(path)
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
@@ -143,7 +157,7 @@ def _read_rows(
             names = [name.strip().lower() for name in header]
             positions: dict[str, int] = {}
             for place, name in enumerate(names):
-                if name in columns:
+                if name in columns or name in optional:
                     if name in positions:
                         raise ReferenceDataError(f"{label}: line 1, column {name}: named twice in the header")
                     positions[name] = place
@@ -151,7 +165,11 @@ def _read_rows(
             if missing:
                 raise ReferenceDataError(f"{label}: line 1: the header lacks column(s) {', '.join(missing)}")
             width = len(header)
-            wanted = itemgetter(*(positions[name] for name in columns))
+            # A column the header lacks reads as the empty string past the end of each row.
+            absent = width
+            named = [*columns, *optional]
+            wanted = itemgetter(*(positions.get(name, absent) for name in named))
+            columns = named
             next_line = reader.line_num + 1
             for record in reader:
                 line, next_line = next_line, reader.line_num + 1
@@ -161,6 +179,8 @@ def _read_rows(
                     raise ReferenceDataError(
                         f"{label}: line {line}: {len(record)} values where the header has {width} columns"
                     )
+                if len(named) > len(positions):
+                    record.append("")
                 values = list(map(str.strip, wanted(record)))
                 if max(map(len, values)) > max_field_chars:
                     column = next(name for name, value in zip(columns, values) if len(value) > max_field_chars)
@@ -201,38 +221,95 @@ class PersonImport:
     replaced: int
 
 
-@dataclass(frozen=True, slots=True)
-class _PersonRow:
-    person: PersonDetails
-    stored: tuple[str | None, ...]
-    """The `known_person` columns after `id`, as written."""
+_PERSON_VALUES = "person_id, first_name, last_name, dob, sex, address, postcode, aliases"
+_SEX_CODES = {"f": "F", "female": "F", "m": "M", "male": "M", "u": "U", "unknown": "U"}
 
 
-def _person_rows(rows: Iterable[_Row], path: Path) -> Iterator[_PersonRow]:
+def _aliases_of(text: str | None) -> list[str]:
+    return [alias for alias in (part.strip() for part in (text or "").split(ALIAS_SEPARATOR)) if alias]
+
+
+def _stored_aliases(text: str) -> str | None:
+    """Aliases as stored: trimmed, joined by "; ", None when there are none."""
+    aliases = _aliases_of(text)
+    return "; ".join(aliases) if aliases else None
+
+
+def _record_key_numbers(
+    first_name: str | None, last_name: str | None, dob: str | None, postcode: str | None, aliases: str | None
+) -> list[int]:
+    """A stored row's index keys: under its own name and each alias, as numbers."""
+    keys: Iterable[str] = blocking_key_list(first_name or "", last_name or "", dob or "", postcode or "")
+    if aliases:
+        keys = set(keys)
+        for alias_first, alias_last in alias_names(_aliases_of(aliases), first_name):
+            keys |= blocking_keys_of(alias_first or "", alias_last or "", dob or "", postcode or "")
+    crc32 = zlib.crc32
+    return [crc32(key.encode()) - _KEY_OFFSET for key in keys]
+
+
+_StoredPerson = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str | None]
+"""The `known_person` columns of `_PERSON_VALUES`, as written."""
+
+
+_KeyedPerson = tuple[_StoredPerson, list[int]]
+"""A checked row and its index key numbers."""
+
+
+def _checked_person_batches(path: Path, max_field_chars: int) -> Iterator[tuple[list[_KeyedPerson], int, int]]:
+    """Checked rows and their keys, a batch at a time, with how far through the file the batch
+    reaches.
+
+    Values stay strings: a DOB is checked (and its parse cached) but stored as typed, so a
+    million rows make no `PersonDetails` or `date` each.
+    """
+    position = _ReadPosition()
+    rows = _read_rows(
+        path, PERSON_COLUMNS, max_field_chars=max_field_chars, position=position, optional=OPTIONAL_PERSON_COLUMNS
+    )
     first_line_of: dict[str, int] = {}
+    sex_codes = _SEX_CODES
+    good_dates: set[str] = set()
+    batch: list[_StoredPerson] = []
     for row in rows:
-        person_id, first_name, last_name, dob, sex, address, postcode = row.values
+        person_id, first_name, last_name, dob, sex, address, postcode, aliases = row.values
         if not person_id:
             raise _problem(path, row, "person_id", "empty; every person needs the case system's id")
         earlier = first_line_of.setdefault(person_id, row.line)
         if earlier != row.line:
             raise _problem(path, row, "person_id", f"{person_id!r} is also on line {earlier}")
-        try:
-            sex_code = normalise_sex(sex) if sex else None
-        except ValueError as error:
-            raise _problem(path, row, "sex", str(error)) from None
-        person = PersonDetails(
-            first_name=first_name or None,
-            last_name=last_name or None,
-            dob=_date_or_none(path, row, "dob", dob),
-            sex=sex_code,
-            address=address or None,
-            postcode=postcode or None,
+        sex_code = None
+        if sex:
+            sex_code = sex_codes.get(sex.lower())
+            if sex_code is None:
+                try:
+                    normalise_sex(sex)
+                except ValueError as error:
+                    raise _problem(path, row, "sex", str(error)) from None
+        if dob and dob not in good_dates:
+            _date_or_none(path, row, "dob", dob)
+            good_dates.add(dob)
+        stored_aliases = _stored_aliases(aliases) if aliases else None
+        batch.append(
+            (
+                (
+                    person_id,
+                    first_name or None,
+                    last_name or None,
+                    dob or None,
+                    sex_code,
+                    address or None,
+                    postcode or None,
+                    stored_aliases,
+                ),
+                _record_key_numbers(first_name, last_name, dob, postcode, stored_aliases),
+            )
         )
-        yield _PersonRow(
-            person,
-            (person_id, person.first_name, person.last_name, dob or None, sex_code, person.address, person.postcode),
-        )
+        if len(batch) == _BATCH_ROWS:
+            yield batch, position.bytes_read, position.total
+            batch = []
+    if batch:
+        yield batch, position.total, position.total
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -253,6 +330,12 @@ def _person_from_row(values: Sequence[Any]) -> PersonDetails:
     )
 
 
+def _known_record(record_id: str, values: Sequence[Any], aliases: str | None, **kwargs: Any) -> KnownRecord:
+    person = _person_from_row(values)
+    other_names = alias_names(_aliases_of(aliases), person.first_name) if aliases else ()
+    return KnownRecord(record_id, person, other_names=other_names, **kwargs)
+
+
 def _stage_keys(connection: sqlite3.Connection) -> None:
     connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS staged_key (key INTEGER NOT NULL, record INTEGER NOT NULL)"
@@ -270,19 +353,6 @@ def _index_staged_keys(connection: sqlite3.Connection, source: int) -> None:
     connection.execute("DROP TABLE temp.staged_key")
 
 
-_ParsedPersons = tuple[list[tuple[tuple[str | None, ...], list[int]]], int, int]
-"""A batch of checked persons (their `known_person` values and index key numbers), and how far
-through the file it reaches (bytes read, file size)."""
-
-
-def _parsed_person_batches(path: Path, max_field_chars: int) -> Iterator[_ParsedPersons]:
-    position = _ReadPosition()
-    rows = _person_rows(_read_rows(path, PERSON_COLUMNS, max_field_chars=max_field_chars, position=position), path)
-    for batch in _batches(rows, _BATCH_ROWS):
-        parsed = [(row.stored, _key_numbers(blocking_keys(row.person))) for row in batch]
-        yield parsed, position.bytes_read, position.total
-
-
 def load_persons(
     connection: sqlite3.Connection,
     path: Path,
@@ -294,12 +364,12 @@ def load_persons(
 
     Raises ReferenceDataError at the first bad row; the caller rolls the transaction back.
     """
-    return _write_persons(connection, _parsed_person_batches(path, max_field_chars), on_progress)
+    return _write_persons(connection, _checked_person_batches(path, max_field_chars), on_progress)
 
 
 def _write_persons(
     connection: sqlite3.Connection,
-    batches: Iterator[_ParsedPersons],
+    batches: Iterator[tuple[list[_KeyedPerson], int, int]],
     on_progress: _ProgressCallback | None,
 ) -> PersonImport:
     case_system = _SOURCE_CODES[SOURCE_CASE_SYSTEM]
@@ -309,22 +379,22 @@ def _write_persons(
     added = replaced = total = 0
     for parsed, bytes_read, file_size in batches:
         total += len(parsed)
-        existing: dict[str, tuple[int, PersonDetails]] = {}
+        existing: dict[str, tuple[int, list[int]]] = {}
         if not store_was_empty:
-            existing = _existing_persons(connection, [stored[0] for stored, _keys in parsed])
+            existing = _existing_person_keys(connection, [stored[0] for stored, _keys in parsed])
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         staged: list[tuple[int, int]] = []
         stale: list[tuple[int, int, int]] = []
         for stored, keys in parsed:
-            known = existing.get(stored[0])  # type: ignore[arg-type]
+            known = existing.get(stored[0]) if existing else None
             if known is None:
                 record = next_id
                 next_id += 1
                 inserts.append((record, *stored))
             else:
-                record, old = known
-                stale.extend((key, case_system, record) for key in _key_numbers(blocking_keys(old)))
+                record, old_keys = known
+                stale.extend((key, case_system, record) for key in old_keys)
                 updates.append((*stored[1:], record))
             staged.extend([(key, record) for key in keys])
         if stale:
@@ -332,14 +402,10 @@ def _write_persons(
         if updates:
             connection.executemany(
                 "UPDATE known_person SET first_name = ?, last_name = ?, dob = ?, sex = ?, address = ?, "
-                "postcode = ? WHERE id = ?",
+                "postcode = ?, aliases = ? WHERE id = ?",
                 updates,
             )
-        connection.executemany(
-            "INSERT INTO known_person (id, person_id, first_name, last_name, dob, sex, address, postcode) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
+        connection.executemany(f"INSERT INTO known_person (id, {_PERSON_VALUES}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
         connection.executemany("INSERT INTO temp.staged_key (key, record) VALUES (?, ?)", staged)
         added += len(inserts)
         replaced += len(updates)
@@ -349,13 +415,31 @@ def _write_persons(
     return PersonImport(rows=total, added=added, replaced=replaced)
 
 
-def _existing_persons(connection: sqlite3.Connection, person_ids: list[str]) -> dict[str, tuple[int, PersonDetails]]:
+def _existing_person_keys(connection: sqlite3.Connection, person_ids: list[str]) -> dict[str, tuple[int, list[int]]]:
     found = connection.execute(
-        "SELECT person_id, id, first_name, last_name, dob, sex, address, postcode FROM known_person "
+        "SELECT person_id, id, first_name, last_name, dob, postcode, aliases FROM known_person "
         "WHERE person_id IN (SELECT value FROM json_each(?))",
         (json.dumps(person_ids),),
     )
-    return {person_id: (record, _person_from_row(rest)) for person_id, record, *rest in found}
+    return {
+        person_id: (record, _record_key_numbers(first_name, last_name, dob, postcode, aliases))
+        for person_id, record, first_name, last_name, dob, postcode, aliases in found
+    }
+
+
+def rebuild_match_keys(connection: sqlite3.Connection) -> None:
+    """Index every stored record afresh, inside the caller's transaction: for a store whose
+    records were indexed under older keys."""
+    connection.execute("DELETE FROM match_key")
+    for source, table in ((SOURCE_CASE_SYSTEM, "known_person"), (SOURCE_CONTACT, "contact_person")):
+        _stage_keys(connection)
+        rows = connection.execute(f"SELECT id, first_name, last_name, dob, postcode, aliases FROM {table}")  # noqa: S608
+        for batch in _batches(rows, _BATCH_ROWS):
+            connection.executemany(
+                "INSERT INTO temp.staged_key (key, record) VALUES (?, ?)",
+                [(key, record) for record, *values in batch for key in _record_key_numbers(*values)],
+            )
+        _index_staged_keys(connection, _SOURCE_CODES[source])
 
 
 # --- involvements -----------------------------------------------------------------------------
@@ -510,8 +594,9 @@ def index_contact_people(
     """Make a contact's children and adults findable by later lookups; returns their candidate ids.
 
     `people` holds one dict per person with `role` (`child` or `adult`) and any of `first_name`,
-    `last_name`, `dob` (a date or `YYYY-MM-DD`), `sex` (F/M/U/female/male/unknown), `address` and
-    `postcode`; `position` is optional and defaults to the person's place among that contact's
+    `last_name`, `dob` (a date or `YYYY-MM-DD`), `sex` (F/M/U/female/male/unknown), `address`,
+    `postcode` and `aliases` (a list of other names, each as `alias_names` reads it; a child's
+    aliases on a contact form); `position` is optional and defaults to the person's place among that contact's
     people of the same role, counting from 0. Indexing a contact again replaces what was indexed
     for it. Runs in the caller's transaction: pass the unit of work's session, or a sqlite3
     connection inside a transaction.
@@ -519,14 +604,10 @@ def index_contact_people(
     connection = _dbapi_connection(connection_or_session)
     source = _SOURCE_CODES[SOURCE_CONTACT]
     previous = connection.execute(
-        "SELECT id, first_name, last_name, dob, sex, address, postcode FROM contact_person WHERE contact_ref = ?",
+        "SELECT id, first_name, last_name, dob, postcode, aliases FROM contact_person WHERE contact_ref = ?",
         (contact_ref,),
     ).fetchall()
-    stale = [
-        (key, source, record)
-        for record, *values in previous
-        for key in _key_numbers(blocking_keys(_person_from_row(values)))
-    ]
+    stale = [(key, source, record) for record, *values in previous for key in _record_key_numbers(*values)]
     connection.executemany("DELETE FROM match_key WHERE key = ? AND source = ? AND record = ?", stale)
     connection.execute("DELETE FROM contact_person WHERE contact_ref = ?", (contact_ref,))
 
@@ -539,9 +620,13 @@ def index_contact_people(
         position = entry.get("position", counters[role])
         counters[role] = max(counters[role], position) + 1
         person = _contact_person(entry)
+        aliases = entry.get("aliases") or ()
+        if isinstance(aliases, str):
+            aliases = _aliases_of(aliases)
+        stored_aliases = "; ".join(alias.strip() for alias in aliases if alias and alias.strip()) or None
         cursor = connection.execute(
             "INSERT INTO contact_person (contact_ref, role, position, first_name, last_name, dob, sex, "
-            "address, postcode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "address, postcode, aliases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 contact_ref,
                 role,
@@ -552,12 +637,14 @@ def index_contact_people(
                 person.sex,
                 person.address,
                 person.postcode,
+                stored_aliases,
             ),
         )
         record = cursor.lastrowid
+        other_names = alias_names(_aliases_of(stored_aliases), person.first_name)
         connection.executemany(
             "INSERT OR IGNORE INTO match_key (key, source, record) VALUES (?, ?, ?)",
-            [(key, source, record) for key in _key_numbers(blocking_keys(person))],
+            [(key, source, record) for key in _key_numbers(record_blocking_keys(person, other_names))],
         )
         record_ids.append(contact_record_id(contact_ref, role, position))
     return record_ids
@@ -575,48 +662,87 @@ class StoredRecord:
     contact_ref: str | None = None
 
 
+NAME_ONLY_DEPTH = 50
+"""How many case-system records a lookup reads from its name-only blocks (first name and surname
+sounds) beyond those its other keys find. A common name's block holds hundreds of people at a
+million; those read first spell the names as the query does and were born nearest its DOB, so
+the ones left unread are namesakes that agree on the names alone and would rank below them."""
+
+
+def _hits(connection: sqlite3.Connection, keys: list[int]) -> dict[int, set[int]]:
+    by_source: dict[int, set[int]] = {}
+    if keys:
+        hits = connection.execute(
+            "SELECT DISTINCT source, record FROM match_key WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(keys),),
+        )
+        for source, record in hits:
+            by_source.setdefault(source, set()).add(record)
+    return by_source
+
+
+def _nearest_namesakes(connection: sqlite3.Connection, records: set[int], query: PersonDetails) -> list[int]:
+    """The NAME_ONLY_DEPTH of `records` that spell the query's names and are born nearest it."""
+    return [
+        record
+        for (record,) in connection.execute(
+            "SELECT id FROM known_person WHERE id IN (SELECT value FROM json_each(?1)) "
+            "ORDER BY lower(coalesce(first_name, '')) <> lower(?2), lower(coalesce(last_name, '')) <> lower(?3), "
+            "CASE WHEN ?4 IS NULL THEN 0 ELSE abs(coalesce(julianday(dob), 0) - julianday(?4)) END, id LIMIT ?5",
+            (
+                json.dumps(sorted(records)),
+                (query.first_name or "").strip(),
+                (query.last_name or "").strip(),
+                query.dob.isoformat() if query.dob else None,
+                NAME_ONLY_DEPTH,
+            ),
+        )
+    ]
+
+
 def candidate_records(connection: sqlite3.Connection, query: PersonDetails) -> list[StoredRecord]:
-    """Every record sharing at least one blocking key with the query, read through the index."""
-    keys = _key_numbers(query_blocking_keys(query))
+    """Every record sharing a blocking key with the query, read through the index; of those found
+    by first name and surname sounds alone, the NAME_ONLY_DEPTH nearest case-system records."""
+    keys = query_blocking_keys(query)
     if not keys:
         return []
-    hits = connection.execute(
-        "SELECT DISTINCT source, record FROM match_key WHERE key IN (SELECT value FROM json_each(?))",
-        (json.dumps(keys),),
-    ).fetchall()
-    by_source: dict[int, list[int]] = {}
-    for source, record in hits:
-        by_source.setdefault(source, []).append(record)
+    by_source = _hits(connection, _key_numbers(key for key in keys if not key.startswith(NAME_ONLY_KIND)))
+    for source, records in _hits(
+        connection, _key_numbers(key for key in keys if key.startswith(NAME_ONLY_KIND))
+    ).items():
+        known = by_source.setdefault(source, set())
+        namesakes = records - known
+        if source == _SOURCE_CODES[SOURCE_CASE_SYSTEM] and len(namesakes) > NAME_ONLY_DEPTH:
+            namesakes = set(_nearest_namesakes(connection, namesakes, query))
+        known |= namesakes
     found: list[StoredRecord] = []
     case_records = by_source.get(_SOURCE_CODES[SOURCE_CASE_SYSTEM])
     if case_records:
         rows = connection.execute(
-            "SELECT person_id, first_name, last_name, dob, sex, address, postcode FROM known_person "
+            "SELECT person_id, first_name, last_name, dob, sex, address, postcode, aliases FROM known_person "
             "WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(case_records),),
+            (json.dumps(sorted(case_records)),),
         )
         found.extend(
-            StoredRecord(SOURCE_CASE_SYSTEM, KnownRecord(person_id, _person_from_row(values)))
-            for person_id, *values in rows
+            StoredRecord(SOURCE_CASE_SYSTEM, _known_record(person_id, values, aliases))
+            for person_id, *values, aliases in rows
         )
     contact_records = by_source.get(_SOURCE_CODES[SOURCE_CONTACT])
     if contact_records:
         rows = connection.execute(
-            "SELECT contact_ref, role, position, first_name, last_name, dob, sex, address, postcode "
+            "SELECT contact_ref, role, position, first_name, last_name, dob, sex, address, postcode, aliases "
             "FROM contact_person WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(contact_records),),
+            (json.dumps(sorted(contact_records)),),
         )
         found.extend(
             StoredRecord(
                 SOURCE_CONTACT,
-                KnownRecord(
-                    contact_record_id(contact_ref, role, position),
-                    _person_from_row(values),
-                    one_record_per_person=False,
+                _known_record(
+                    contact_record_id(contact_ref, role, position), values, aliases, one_record_per_person=False
                 ),
                 contact_ref=contact_ref,
             )
-            for contact_ref, role, position, *values in rows
+            for contact_ref, role, position, *values, aliases in rows
         )
     return found
 

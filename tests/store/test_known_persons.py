@@ -270,3 +270,110 @@ def test_people_on_earlier_contacts_are_found_with_case_system_people(
         connection.close()
     assert lookup(store, PersonDetails("Leo", "Mensah", date(2021, 5, 5)), POLICY) == []
     assert counts(store).contact_people == 1
+
+
+# --- aliases and earlier names (issue 16) -------------------------------------------------------
+
+PERSONS_WITH_ALIASES = f"""{PERSONS_HEADER},aliases
+P1,Amelia,Brown,2019-03-02,F,"12 Mill Lane, Tipton",DY4 7AA,Okafor; Amy Mensah
+P2,Isla,Brown,2019-03-02,F,"12 Mill Lane, Tipton",DY4 7AA,
+"""
+
+
+def test_a_child_is_found_under_an_alias_or_an_earlier_surname(
+    store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    load_persons(store, clock, write(tmp_path, "persons.csv", PERSONS_WITH_ALIASES))
+    for query, alias in (
+        (PersonDetails("Amelia", "Okafor", date(2019, 3, 2)), "known as Amelia Okafor"),
+        # Only a name: found through the alias's first name and surname alone.
+        (PersonDetails("Amy", "Mensah"), "known as Amy Mensah"),
+    ):
+        found = lookup(store, query, POLICY)
+        assert found[0].person_id == "P1"
+        assert alias in found[0].reasons
+    connection = store.raw_connection()
+    try:
+        stored = connection.execute("SELECT person_id, aliases FROM known_person ORDER BY person_id").fetchall()
+    finally:
+        connection.close()
+    assert stored == [("P1", "Okafor; Amy Mensah"), ("P2", None)]
+
+
+def test_reimporting_without_an_alias_forgets_it(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
+    load_persons(store, clock, write(tmp_path, "persons.csv", PERSONS_WITH_ALIASES))
+    assert [c.person_id for c in lookup(store, PersonDetails("Amy", "Mensah"), POLICY)] == ["P1"]
+    result = load_persons(store, clock, write(tmp_path, "again.csv", PERSONS))
+    assert (result.added, result.replaced) == (2, 2)
+    assert lookup(store, PersonDetails("Amy", "Mensah"), POLICY) == []
+
+
+def test_a_contact_childs_aliases_are_indexed(store: Store, clock: FrozenClock) -> None:
+    child = {"role": "child", "first_name": "Leo", "last_name": "Mensah", "dob": "2021-05-05", "aliases": ["Leo Adams"]}
+    with unit_of_work(store, LOADER, clock) as uow:
+        (record_id,) = index_contact_people(uow.session, "C-AB12-00002", [child])
+    found = lookup(store, PersonDetails("Leo", "Adams", date(2021, 5, 5)), POLICY)
+    assert [(c.person_id, c.band) for c in found] == [(record_id, "certain")]
+    assert "known as Leo Adams" in found[0].reasons
+
+
+def test_rebuilding_the_index_finds_every_record_again(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
+    load_persons(store, clock, write(tmp_path, "persons.csv", PERSONS_WITH_ALIASES))
+    query = PersonDetails("Amelia", "Okafor", date(2019, 3, 2))
+    connection = store.raw_connection()
+    try:
+        before = connection.execute("SELECT key, source, record FROM match_key ORDER BY 1, 2, 3").fetchall()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM match_key")
+        connection.execute("COMMIT")
+        assert lookup(store, query, POLICY) == []
+        connection.execute("BEGIN IMMEDIATE")
+        known_persons.rebuild_match_keys(connection)
+        connection.execute("COMMIT")
+        after = connection.execute("SELECT key, source, record FROM match_key ORDER BY 1, 2, 3").fetchall()
+    finally:
+        connection.close()
+    assert after == before
+    assert lookup(store, query, POLICY)[0].person_id == "P1"
+
+
+def test_a_store_from_before_aliases_is_reindexed_on_upgrade(tmp_path: Path) -> None:
+    from mash_tui.store.migrate import upgrade_to, upgrade_to_head
+
+    older = Store(tmp_path / "older")
+    try:
+        upgrade_to(older, "0005_sync")
+        connection = older.raw_connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            # As 0005 left it: a named person was not indexed under DOB + postcode.
+            connection.execute(
+                "INSERT INTO known_person (id, person_id, first_name, last_name, dob, sex, address, postcode) "
+                "VALUES (1, 'P1', 'Amelia', 'Brown', '2019-03-02', 'F', '12 Mill Lane', 'DY4 7AA')"
+            )
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+        upgrade_to_head(older)
+        # Both names wrong: only the DOB and postcode key finds her.
+        found = lookup(older, PersonDetails("Isabelle", "Okafor", date(2019, 3, 2), None, None, "DY4 7AA"), POLICY)
+        assert [(c.person_id, c.band) for c in found] == [("P1", "possible")]
+    finally:
+        older.dispose()
+
+
+def test_a_common_names_block_is_read_nearest_dob_first(
+    store: Store, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(known_persons, "NAME_ONLY_DEPTH", 3)
+    rows = [f"N{year},Oliver,Smith,{year}-06-01,M,{year} Long Road,B{year % 90} 1AA" for year in range(1990, 2000)]
+    load_persons(store, clock, write(tmp_path, "persons.csv", "\n".join([PERSONS_HEADER, *rows]) + "\n"))
+    # A DOB and address no record shares: every Oliver Smith is plausible on the names alone.
+    query = PersonDetails("Oliver", "Smith", date(1996, 2, 1), "M", "1 Elsewhere", "ZZ9 9ZZ")
+    connection = store.raw_connection()
+    try:
+        found = sorted(item.record.record_id for item in known_persons.candidate_records(connection, query))
+    finally:
+        connection.close()
+    assert found == ["N1995", "N1996", "N1997"]
+    assert [c.band for c in lookup(store, query, POLICY)] == ["possible"] * 3

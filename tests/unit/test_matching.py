@@ -13,6 +13,7 @@ from mash_tui.domain.matching import (
     BANDS,
     KnownRecord,
     PersonDetails,
+    alias_names,
     band_for,
     blocking_keys,
     name_forms,
@@ -219,9 +220,10 @@ def test_an_empty_query_matches_nothing() -> None:
 
 
 def test_index_keys_are_few() -> None:
-    assert len(blocking_keys(WILLIAM)) == 5
+    # One key for each pair of first name, surname, DOB and postcode.
+    assert len(blocking_keys(WILLIAM)) == 6
     # Each part of a double-barrelled surname, and the whole, pairs with DOB, first name and postcode.
-    assert len(blocking_keys(with_(WILLIAM, last_name="Thompson-Reid"))) == 2 + 3 * 3
+    assert len(blocking_keys(with_(WILLIAM, last_name="Thompson-Reid"))) == 3 + 3 * 3
 
 
 def test_normalising() -> None:
@@ -252,6 +254,86 @@ def test_dates() -> None:
             parse_typed_date(bad)
     with pytest.raises(ValueError):
         parse_iso_date("02/03/2010")
+
+
+# --- plausible records (issue 16) --------------------------------------------------------------
+
+
+def test_a_record_agreeing_on_two_details_is_offered_as_possible_and_says_why() -> None:
+    # The caller names a child the records do not hold; the record sharing DOB, surname and
+    # address may be that child recorded under another first name, or a twin.
+    query = with_(AMELIA, first_name="Isabelle")
+    assert score_pair(query, AMELIA, POLICY).band is None
+    ranked = rank_candidates(query, [KnownRecord("P1", AMELIA)], POLICY)
+    assert [(match.record.record_id, match.band) for match in ranked] == [("P1", "possible")]
+    assert ranked[0].reasons[-1] == (
+        "same surname, date of birth and address; first name differs: a twin or sibling, or a recording error?"
+    )
+
+
+def test_two_corruptions_at_once_still_offer_the_record() -> None:
+    # First name and surname both replaced: only DOB and address agree.
+    query = with_(WILLIAM, first_name="Kevin", last_name="Okafor")
+    assert query_blocking_keys(query) & blocking_keys(WILLIAM)
+    ranked = rank_candidates(query, [KnownRecord("P1", WILLIAM)], POLICY)
+    assert [(match.record.record_id, match.band) for match in ranked] == [("P1", "possible")]
+    assert "first name and surname differ" in ranked[0].reasons[-1]
+
+
+def test_more_agreeing_details_rank_a_plausible_record_higher() -> None:
+    query = with_(WILLIAM, first_name="Kevin")  # surname, DOB and address agree
+    namesake_elsewhere = with_(WILLIAM, first_name="Kevin", dob=date(1980, 1, 1), address="9 Low Road", postcode="B1 2BB")
+    ranked = rank_candidates(query, [KnownRecord("namesake", namesake_elsewhere), KnownRecord("P1", WILLIAM)], POLICY)
+    assert [match.record.record_id for match in ranked] == ["P1", "namesake"]
+    assert ranked[0].score > ranked[1].score
+    assert all(match.band == "possible" for match in ranked)
+
+
+def test_the_twin_of_a_confident_match_is_not_offered() -> None:
+    twin = with_(AMELIA, first_name="Isla")
+    ranked = rank_candidates(AMELIA, [KnownRecord("TWIN", twin), KnownRecord("P1", AMELIA)], POLICY)
+    assert [(match.record.record_id, match.band) for match in ranked] == [("P1", "certain")]
+
+
+def test_a_dob_wrong_in_year_and_day_weighs_less_than_a_different_one() -> None:
+    wrong_year_and_day = with_(WILLIAM, dob=date(2013, 4, 27))
+    result = score_pair(wrong_year_and_day, WILLIAM, POLICY)
+    assert "same month of birth, year and day differ" in result.reasons
+    assert result.band == "possible"
+    assert score_pair(with_(WILLIAM, dob=date(2013, 9, 27)), WILLIAM, POLICY).score < result.score
+
+
+def test_addresses_typed_run_together_and_postcode_slips() -> None:
+    typed = with_(WILLIAM, address="3 oakroad", postcode="DY1 2AD")
+    reasons = score_pair(typed, WILLIAM, POLICY).reasons
+    assert "same address" in reasons
+    assert "same postcode district" in reasons
+    assert "postcode one character different" in score_pair(with_(WILLIAM, postcode="DZ1 2AB"), WILLIAM, POLICY).reasons
+    assert "same street, different house number" in score_pair(
+        with_(WILLIAM, address="5oak road"), WILLIAM, POLICY
+    ).reasons
+
+
+# --- aliases ----------------------------------------------------------------------------------
+
+
+def test_alias_names() -> None:
+    assert alias_names(["Jones", " Amelia  Brown-Jones ", "", "Jones"], "Amelia") == (
+        ("Amelia", "Jones"),
+        ("Amelia", "Brown-Jones"),
+    )
+    assert alias_names(["Mary Ann Lee"], None) == (("Mary Ann", "Lee"),)
+
+
+def test_a_child_asked_about_under_an_earlier_surname_is_found() -> None:
+    record = KnownRecord("P1", AMELIA, other_names=alias_names(["Okafor"], AMELIA.first_name))
+    query = with_(AMELIA, last_name="Okafor", address=None, postcode=None)
+    assert query_blocking_keys(query) & blocking_keys(with_(AMELIA, last_name="Okafor"))
+    ranked = rank_candidates(query, [record], POLICY)
+    assert ranked[0].band == "certain"
+    assert ranked[0].reasons[0] == "known as Amelia Okafor"
+    # Under her own name the alias is not mentioned.
+    assert "known as Amelia Okafor" not in rank_candidates(AMELIA, [record], POLICY)[0].reasons
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -318,3 +400,53 @@ def test_a_higher_score_never_has_a_lower_band(score: float, other: float, polic
 def test_a_record_always_shares_a_key_with_itself(person: PersonDetails) -> None:
     if blocking_keys(person):
         assert blocking_keys(person) <= query_blocking_keys(person)
+
+
+DETAILS = ("first", "last", "dob", "address")
+OTHER = {
+    "first": {"first_name": "Zebedee"},
+    "last": {"last_name": "Quaye"},
+    "dob": {"dob": date(1961, 9, 30)},
+    "address": {"address": "77 Far Away Road", "postcode": "ZE2 9QQ"},
+}
+KNOWN = st.builds(
+    PersonDetails,
+    first_name=st.sampled_from(["William", "Amelia", "Kate", "Jo", "Isla", "Jack"]),
+    last_name=st.sampled_from(["Thompson", "Brown", "Brown-Smith", "O'Brien", "Li"]),
+    dob=st.dates(min_value=date(1990, 1, 1), max_value=date(2025, 12, 31)),
+    sex=st.sampled_from([None, "F", "M"]),
+    address=st.sampled_from(["1 High Street", "12 Mill Lane, Tipton"]),
+    postcode=st.sampled_from(["B1 1AA", "DY4 7AA"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    record=KNOWN,
+    kept=st.lists(st.sampled_from(DETAILS), min_size=2, max_size=2, unique=True),
+    others_missing=st.booleans(),
+)
+def test_a_record_agreeing_on_any_two_details_is_found_and_offered(
+    record: PersonDetails, kept: list[str], others_missing: bool
+) -> None:
+    changes: dict[str, object] = {}
+    for detail in DETAILS:
+        if detail not in kept:
+            replaced = OTHER[detail]
+            changes.update({field: None for field in replaced} if others_missing else replaced)
+    query = with_(record, sex=None, **changes)
+    assert query_blocking_keys(query) & blocking_keys(record), "no shared blocking key"
+    ranked = rank_candidates(query, [KnownRecord("P1", record)], POLICY)
+    assert [match.record.record_id for match in ranked] == ["P1"]
+    assert ranked[0].band is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(record=KNOWN, sibling_name=st.sampled_from(["Zebedee", "Noah", "Grace"]), dob=DATES)
+def test_a_sibling_is_never_confident_on_shared_surname_and_address(
+    record: PersonDetails, sibling_name: str, dob: date | None
+) -> None:
+    # Another first name, and another DOB or none: whatever the household shares, at most possible.
+    sibling = with_(record, first_name=sibling_name, dob=dob if dob != record.dob else None)
+    ranked = rank_candidates(sibling, [KnownRecord("P1", record)], POLICY)
+    assert all(match.band == "possible" for match in ranked)
