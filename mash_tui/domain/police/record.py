@@ -8,6 +8,7 @@ refuses the whole file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -54,8 +55,8 @@ def _absent_as_false(value: Any) -> Any:
 Text = Annotated[str | None, BeforeValidator(_blank_as_none)]
 RequiredText = Annotated[str, BeforeValidator(_blank_as_none)]
 FalseUnlessTrue = Annotated[StrictBool, BeforeValidator(_absent_as_false)]
-CalendarDate = Annotated[Any, BeforeValidator(_calendar_date)]
-TimeWithOffset = Annotated[Any, BeforeValidator(_time_with_offset)]
+CalendarDate = Annotated[date | None, BeforeValidator(_calendar_date)]
+TimeWithOffset = Annotated[datetime, BeforeValidator(_time_with_offset)]
 
 
 def _not_negative(value: int) -> int:
@@ -111,7 +112,7 @@ class Dash(_Record):
     def _every_question_once(cls, answers: Any) -> Any:
         if not isinstance(answers, dict):
             return answers
-        problems = [(key, f"Not a DASH question; they are q1 to q27") for key in answers
+        problems = [(key, "Not a DASH question; they are q1 to q27") for key in answers
                     if key not in DASH_QUESTIONS]
         problems += [(question, "This DASH question has no answer") for question in DASH_QUESTIONS
                      if question not in answers]
@@ -175,7 +176,7 @@ class Notification(_Record):
         return self
 
     @field_serializer("received_at", "incident_at")
-    def _iso_with_offset(self, value: Any) -> str:
+    def _iso_with_offset(self, value: datetime) -> str:
         return value.isoformat()
 
     @property
