@@ -31,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 _UNIT_NAMES = {
     "clock_hours": ("clock hour", "clock hours"),
     "working_days": ("working day", "working days"),
+    "working_days_before": ("working day before", "working days before"),
+    "close_of_working_day": ("working day, to its close", "working days, to the close of the last"),
+    "calendar_months": ("calendar month", "calendar months"),
+    "school_day_start": ("school day, by its start", "school days, by the start of the last"),
 }
 
 
@@ -65,7 +69,7 @@ def run_due(args: argparse.Namespace) -> int:
 
     clock = policy.clocks[args.clock]
     try:
-        calendar = WorkingCalendar(policy.calendar)
+        calendar = WorkingCalendar.from_policy(policy)
     except ValueError as error:
         raise UserError(f"policy calendar: {error}") from None
     try:
@@ -75,6 +79,9 @@ def run_due(args: argparse.Namespace) -> int:
         raise UserError(
             f"START {args.start!r} is too close to the ends of the calendar to work out a due time"
         ) from None
+    except ValueError as error:
+        # A school-day clock past the last term in the policy, or a calendar with no day left.
+        raise UserError(f"{args.clock} from {args.start}: {error}") from None
 
     if args.json:
         print_json(

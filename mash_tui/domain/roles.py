@@ -12,6 +12,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     PARTNER = "partner"
     ADMIN = "admin"
+    POLICE_SUPPORT = "police_support"
+    CP_COORDINATOR = "cp_coordinator"
 
 
 ROLE_LABELS = {
@@ -20,6 +22,8 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "Supervisor",
     Role.PARTNER: "Partner agency",
     Role.ADMIN: "Administrator",
+    Role.POLICE_SUPPORT: "MASH support officer (police)",
+    Role.CP_COORDINATOR: "Child protection co-ordinator",
 }
 
 SYSTEM_ROLE = "system"
@@ -52,7 +56,26 @@ _OFFICER = frozenset(
         "feedback.record",
     }
 )
-_DECISION_MAKER = _OFFICER | {
+# After the front door (DOMAIN.md section 10): strategy discussions, conferences, the register and
+# the allegations-against-staff route. Acted on only by the co-ordinator, decision makers and
+# supervisors; partners see only the invitations sent to their agency.
+_CHILD_PROTECTION = frozenset(
+    {
+        "strategy.view",
+        "strategy.record",
+        "conference.view",
+        "conference.book",
+        "conference.invite",
+        "conference.attend",
+        "conference.outcome",
+        "register.view",
+        "register.change",
+        "register.export",
+        "lado.screen",
+        "lado.outcome",
+    }
+)
+_DECISION_MAKER = _OFFICER | _CHILD_PROTECTION | {
     "item.claim",
     "item.release",
     "item.decide",
@@ -62,6 +85,7 @@ _DECISION_MAKER = _OFFICER | {
     "item.step_up",
     "discussion.record",
     "request.view_all",
+    "notification.view",
 }
 _SUPERVISOR = frozenset(
     {
@@ -76,9 +100,30 @@ _SUPERVISOR = frozenset(
         "conflict.resolve",
         "chronology.view",
         "request.view_all",
+        "notification.view",
+    }
+) | _CHILD_PROTECTION
+_PARTNER = frozenset({"request.view_own", "request.answer", "home.view", "invitation.view_own", "invitation.answer"})
+# Police staff in the hub (DOMAIN.md section 9): the notifications lane, not the hub's other contacts.
+# `notification.view` covers the contacts made from notifications; no `contact.view`.
+_POLICE_SUPPORT = frozenset(
+    {
+        "home.view",
+        "notification.import",
+        "notification.view",
+        "notification.grade",
+        "notification.task",
+        "notification.share",
     }
 )
-_PARTNER = frozenset({"request.view_own", "request.answer", "home.view"})
+_CP_COORDINATOR = _CHILD_PROTECTION | {
+    "home.view",
+    "contact.view",
+    "queue.view",
+    "chronology.view",
+    "clocks.view",
+    "returns.produce",
+}
 _ADMIN = frozenset({"user.manage", "policy.manage", "home.view", "clocks.view", "audit.view", "reports.view"})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -87,6 +132,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.SUPERVISOR: _SUPERVISOR,
     Role.PARTNER: _PARTNER,
     Role.ADMIN: _ADMIN,
+    Role.POLICE_SUPPORT: _POLICE_SUPPORT,
+    Role.CP_COORDINATOR: frozenset(_CP_COORDINATOR),
 }
 
 ALL_ACTIONS = frozenset().union(*PERMISSIONS.values())

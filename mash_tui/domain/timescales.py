@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from mash_tui.domain.policy import WEEKDAYS, CalendarPolicy, ClockPolicy, NearBreachPolicy
+from mash_tui.domain.policy import WEEKDAYS, CalendarPolicy, ClockPolicy, NearBreachPolicy, Policy, SchoolPolicy
+from mash_tui.domain.school_calendar import SchoolCalendar
 
 # Longest run of closed days searched for the next opening before the policy is judged unusable;
 # a decade is far beyond any real closure yet still bounded.
@@ -88,7 +89,7 @@ def _offset_change_between(before: datetime, after: datetime, zone: tzinfo) -> d
 class WorkingCalendar:
     """Working days and opening hours of one hub, from its calendar policy."""
 
-    def __init__(self, policy: CalendarPolicy) -> None:
+    def __init__(self, policy: CalendarPolicy, school: SchoolPolicy | None = None) -> None:
         self.policy = policy
         self.zone = ZoneInfo(policy.timezone)
         self._hours_by_weekday: tuple[tuple[time, time] | None, ...] = tuple(
@@ -101,6 +102,13 @@ class WorkingCalendar:
         self._bank_holidays_by_year: dict[int, frozenset[date]] = {}
         # Per instance, so two policies never share answers; years of days fit easily.
         self._opening_window = lru_cache(maxsize=8192)(self._compute_opening_window)
+        # Only the Operation Encompass clock needs term dates.
+        self.school = SchoolCalendar(school, self.bank_holidays, self.zone) if school is not None else None
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> WorkingCalendar:
+        """The calendar every clock of the policy can be worked out on, school terms included."""
+        return cls(policy.calendar, policy.school)
 
     # -- days -------------------------------------------------------------------------------
 
@@ -119,6 +127,15 @@ class WorkingCalendar:
         if isinstance(day, datetime):
             raise TypeError("is_working_day takes a date; convert an instant with local_date()")
         return self.opening_window(day) is not None
+
+    def previous_working_day(self, day: date) -> date:
+        """The last working day strictly before `day`."""
+        candidate = day
+        for _ in range(_MAX_CLOSED_DAYS):
+            candidate -= timedelta(days=1)
+            if self.opening_window(candidate) is not None:
+                return candidate
+        raise ValueError(f"no working day within {_MAX_CLOSED_DAYS} days before {day.isoformat()}")
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -191,6 +208,46 @@ class WorkingCalendar:
         same_time = wall_time_to_utc(due_day, self._time_of_day(clock_start), self.zone)
         return min(max(same_time, opens), closes)
 
+    def subtract_working_days(self, anchor: datetime, working_days: int) -> datetime:
+        """The same local time `working_days` working days before `anchor` (reports before a conference).
+
+        Counting starts from the working day of `anchor`, or the last one before it when `anchor`
+        falls on a closed day; the time is held inside the due day's opening hours.
+        """
+        anchor = _as_utc(anchor, "anchor")
+        if working_days < 1:
+            raise ValueError(f"working_days must be at least 1, got {working_days}")
+        due_day = self.local_date(anchor)
+        for _ in range(working_days):
+            due_day = self.previous_working_day(due_day)
+        opens, closes = self.opening_window(due_day)  # type: ignore[misc]
+        same_time = wall_time_to_utc(due_day, self._time_of_day(anchor), self.zone)
+        return min(max(same_time, opens), closes)
+
+    def close_of_working_day(self, start: datetime, working_days: int = 1) -> datetime:
+        """The closing time of the `working_days`-th working day, counting the day the clock starts
+        on (the next opening when `start` is outside opening hours) as the first: "same working day"."""
+        start = _as_utc(start, "start")
+        if working_days < 1:
+            raise ValueError(f"working_days must be at least 1, got {working_days}")
+        due_day = self.local_date(self.next_opening(start))
+        for _ in range(working_days - 1):
+            due_day = self.next_working_day(due_day)
+        return self.opening_window(due_day)[1]  # type: ignore[index]
+
+    def add_calendar_months(self, start: datetime, months: int) -> datetime:
+        """The same local wall time `months` calendar months later; a day the month lacks (31st, 29
+        February) becomes its last day. Review conferences are due by a date, working day or not:
+        booking picks a session before it."""
+        start = _as_utc(start, "start")
+        local = self.to_local(start)
+        month_index = local.year * 12 + local.month - 1 + months
+        year, month = divmod(month_index, 12)
+        month += 1
+        last_day = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+        due_day = date(year, month, min(local.day, last_day))
+        return wall_time_to_utc(due_day, self._time_of_day(start), self.zone)
+
     def _time_of_day(self, instant: datetime) -> time:
         """The local wall time an instant counts as when carried to another day.
 
@@ -212,12 +269,26 @@ class WorkingCalendar:
         return end_of_repeat.time()
 
     def due_at(self, clock: ClockPolicy, start: datetime) -> datetime:
-        """When a clock of this policy started at `start` runs out, in UTC."""
+        """When a clock of this policy started at `start` runs out, in UTC.
+
+        For `working_days_before` clocks `start` is the event counted back from (the conference),
+        so the answer is before it.
+        """
         start = _as_utc(start, "start")
         if clock.unit == "clock_hours":
             return start + timedelta(hours=clock.length)
         if clock.unit == "working_days":
             return self.add_working_days(start, clock.length)
+        if clock.unit == "working_days_before":
+            return self.subtract_working_days(start, clock.length)
+        if clock.unit == "close_of_working_day":
+            return self.close_of_working_day(start, clock.length)
+        if clock.unit == "calendar_months":
+            return self.add_calendar_months(start, clock.length)
+        if clock.unit == "school_day_start":
+            if self.school is None:
+                raise ValueError("the school-day clock needs the policy's school terms (WorkingCalendar.from_policy)")
+            return self.school.next_day_start(start, clock.length)
         raise ValueError(f"unknown clock unit {clock.unit!r}")
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from mash_tui.domain.roles import PERMISSIONS, SYSTEM_ROLE, Actor, Role, may
+from mash_tui.domain.roles import ALL_ACTIONS, PERMISSIONS, SYSTEM_ROLE, Actor, Role, may
 from mash_tui.errors import PermissionRefused, UserError
 from tests.conftest import FROZEN_AT, OWNER, PASSWORD
 from tests.unit.contact_records import minimal_record
@@ -85,6 +85,8 @@ ROLE_USERS = {
     Role.SUPERVISOR: Actor("sue", "supervisor", None, "Sue Supervisor"),
     Role.PARTNER: Actor("pat", "partner", "police", "Pat Police"),
     Role.ADMIN: Actor("adam", "admin", None, "Adam Admin"),
+    Role.POLICE_SUPPORT: Actor("paula", "police_support", None, "Paula Support"),
+    Role.CP_COORDINATOR: Actor("cora", "cp_coordinator", None, "Cora Coordinator"),
 }
 # The operating-system user who owns the store: it loads reference data and nothing of the case.
 STORE_OWNER = OWNER
@@ -428,7 +430,62 @@ def test_the_table_grants_what_domain_section_2_says() -> None:
     assert not may("officer", "item.decide") and may("decision_maker", "item.decide")
     assert may("supervisor", "audit.view") and may("supervisor", "item.reassign")
     assert not may("supervisor", "item.decide") and not may("supervisor", "contact.capture")
-    assert PERMISSIONS[Role.PARTNER] <= {"request.view_own", "request.answer", "home.view"}
+    assert PERMISSIONS[Role.PARTNER] <= {"request.view_own", "request.answer", "home.view",
+                                         "invitation.view_own", "invitation.answer"}
     admin_case_access = PERMISSIONS[Role.ADMIN] - PERMISSIONS[Role.SUPERVISOR]
     assert admin_case_access <= {"user.manage", "policy.manage"}, "an admin sees no more case content than a supervisor"
     assert not any(may(SYSTEM_ROLE, action) for action in ("contact.view", "queue.view", "audit.view"))
+
+
+CHILD_PROTECTION_ACTIONS = {action for action in ALL_ACTIONS
+                            if action.split(".")[0] in ("strategy", "conference", "register", "lado")}
+NOTIFICATION_ACTIONS = {action for action in ALL_ACTIONS if action.startswith("notification.")}
+
+
+def test_only_the_coordinator_decision_makers_and_supervisors_act_after_the_front_door() -> None:
+    """DOMAIN.md section 10 and issue 18: conferences, strategy discussions, the register and LADO."""
+    assert {"strategy.record", "conference.book", "conference.attend", "conference.outcome", "register.change",
+            "lado.screen", "lado.outcome"} <= CHILD_PROTECTION_ACTIONS
+    for action in sorted(CHILD_PROTECTION_ACTIONS):
+        acting = {role.value for role in Role if may(role.value, action)}
+        assert acting == {"cp_coordinator", "decision_maker", "supervisor"}, (action, acting)
+    assert not may(SYSTEM_ROLE, "conference.book")
+
+
+def test_a_partner_sees_only_invitations_to_its_agency() -> None:
+    assert may("partner", "invitation.view_own") and may("partner", "invitation.answer")
+    assert not PERMISSIONS[Role.PARTNER] & CHILD_PROTECTION_ACTIONS
+    assert not may("partner", "notification.view")
+
+
+def test_police_support_triages_notifications_and_sees_no_other_contacts() -> None:
+    """DOMAIN.md section 2: police staff in the hub work the notifications lane (section 9)."""
+    assert {"notification.import", "notification.view", "notification.grade", "notification.task",
+            "notification.share"} == NOTIFICATION_ACTIONS
+    assert NOTIFICATION_ACTIONS <= PERMISSIONS[Role.POLICE_SUPPORT]
+    for action in ("contact.view", "queue.view", "item.decide", "conference.view", "audit.view"):
+        assert not may("police_support", action), action
+    changing = NOTIFICATION_ACTIONS - {"notification.view"}
+    assert {role.value for role in Role if PERMISSIONS[role] & changing} == {"police_support"}
+
+
+def test_the_coordinator_reads_the_front_door_but_does_not_decide_it() -> None:
+    assert may("cp_coordinator", "contact.view") and may("cp_coordinator", "chronology.view")
+    for action in ("item.decide", "item.claim", "contact.capture", "request.send", "user.manage"):
+        assert not may("cp_coordinator", action), action
+
+
+@pytest.mark.parametrize("role", ["police_support", "cp_coordinator"])
+def test_the_new_roles_can_be_given_to_users(tmp_path: Path, role: str) -> None:
+    """`mash users add NAME --role police_support` and the like: the role validates and is stored."""
+    from mash_tui.clock import FrozenClock
+    from mash_tui.services.context import open_context
+    from mash_tui.services.users import add_user, list_users
+
+    ctx = open_context(tmp_path / "home", clock=FrozenClock(FROZEN_AT))
+    try:
+        add_user(ctx, STORE_OWNER, username="newcomer", role=role, agency=None, password=PASSWORD,
+                 display_name="New Comer")
+        assert [(user.username, user.role) for user in list_users(ctx)] == [("newcomer", role)]
+    finally:
+        ctx.store.dispose()
