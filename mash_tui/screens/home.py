@@ -131,5 +131,7 @@ def home_screen_for(actor: Actor) -> Screen[None]:
         return PartnerHomeScreen(actor)
     titles = {
         Role.ADMIN: "Administration",
+        Role.POLICE_SUPPORT: "Police notifications",
+        Role.CP_COORDINATOR: "Child protection",
     }
     return RoleHomeScreen(actor, titles[role])

@@ -109,6 +109,8 @@ ROLE_NAMES = {
     Role.SUPERVISOR: ("sue", None),
     Role.PARTNER: ("pat", "police"),
     Role.ADMIN: ("adam", None),
+    Role.POLICE_SUPPORT: ("paula", None),
+    Role.CP_COORDINATOR: ("cora", None),
 }
 
 
