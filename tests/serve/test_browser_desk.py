@@ -1,0 +1,173 @@
+"""The desk in a real headless Chromium through `mash serve`: the same app, sign-in, lockout and audit.
+
+Every check of what was stored goes through the command line, as an operator would look.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from mash_tui.services.users import LOGIN_REFUSED
+from tests.serve.browser import (
+    DEMO_PASSWORD,
+    group_exists,
+    is_running,
+    mash,
+    open_tab,
+    sign_in,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+MARKUP_LIKE_ANSWER = "[b]x[/b]"
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _open_police_request(home: Path) -> str:
+    """A decision maker asks the police about an item dana holds: one request waiting for an answer."""
+    items = _json_lines(mash(home, "queue", "--json", "--as", "dana", password=DEMO_PASSWORD).stdout)
+    held = next(item["reference"] for item in items if item["claimed_by"] == "dana" and item["state"] == "claimed")
+    sent = mash(home, "request", "send", held, "--agency", "police", "--question",
+                "Any police contact with the household?", "--json", "--as", "dana", password=DEMO_PASSWORD)
+    return _json_lines(sent.stdout)[0]["request_ref"]
+
+
+def _new_session(served, before: set[int]) -> int:
+    """The one desk process that appeared since `before`."""
+    new = wait_until(lambda: served.sessions() - before, "a new desk process")
+    assert len(new) == 1, new
+    return next(iter(new))
+
+
+def test_partner_answers_in_the_browser_and_an_officer_opens_the_contact_form(demo_home, serve, browser, shots):
+    request_ref = _open_police_request(demo_home)
+    served = serve(demo_home)
+
+    partner = open_tab(browser, served.url, shots, new_window=False)
+    partner_pid = _new_session(served, set())
+    partner.screenshot("partner sign-in screen")
+    sign_in(partner, "pc.police")
+    partner.wait_for("Police: information requests from the MASH", "1 waiting for an answer")
+    partner.screenshot("partner requests")
+
+    partner.type(Keys.ENTER)  # the open request comes first: least time left
+    partner.wait_for(request_ref, "Tick who is known to you")
+    # The free-text answer sits under its heading; a click there puts the caret in it.
+    column, heading_row = partner.find("Anything else (in your own words)")
+    partner.click_cell(column + 2, heading_row + 1)
+    partner.wait_for_cursor_row(heading_row + 1)
+    partner.type(MARKUP_LIKE_ANSWER)
+    partner.wait_for(MARKUP_LIKE_ANSWER)
+    partner.screenshot("partner answer typed")
+    partner.chord(Keys.CONTROL, "s")
+    partner.wait_for("Police: information requests from the MASH", "0 waiting for an answer")
+    partner.screenshot("partner answer sent")
+
+    stored = _json_lines(mash(demo_home, "request", "list", "--json", "--as", "pc.police", password=DEMO_PASSWORD).stdout)
+    answered = next(request for request in stored if request["request_ref"] == request_ref)
+    assert answered["state"] == "answered"
+    assert answered["answer"]["free_text"] == MARKUP_LIKE_ANSWER
+    assert answered["answer"]["answered_by"] == "pc.police"
+
+    officer = open_tab(browser, served.url, shots, new_window=True)
+    officer_pid = _new_session(served, {partner_pid})
+    sign_in(officer, "olivia")
+    officer_home = officer.wait_for("Olivia")
+    officer.screenshot("officer home")
+    officer.type("n")
+    contact_form = officer.wait_for("Referrer", "Children", "Concerns")
+    officer.screenshot("officer new contact form")
+
+    # Two people at once, each in their own process, each seeing only their own desk.
+    assert served.sessions() == {partner_pid, officer_pid}
+    partner_screen = partner.screen_text()
+    assert "Police desk" in partner_screen and "Olivia" not in partner_screen
+    assert "information requests from the MASH" not in officer_home + contact_form
+    assert "Police desk" not in officer_home + contact_form
+    assert len(list(shots.glob("*.png"))) == 6
+
+
+def test_a_wrong_password_in_the_browser_counts_towards_the_lockout(demo_home, serve, browser, shots):
+    from mash_tui.config import load_policy
+
+    attempts = load_policy(demo_home).security.lockout_attempts
+    served = serve(demo_home)
+    tab = open_tab(browser, served.url, shots, new_window=False)
+
+    sign_in(tab, "omar", "not-the-password")
+    tab.wait_for(LOGIN_REFUSED)
+    tab.screenshot("wrong password refused")
+    # The terminal's way in, the command line, fails all but one of the rest...
+    for _ in range(attempts - 2):
+        refused = mash(demo_home, "queue", "--json", "--as", "omar", password="still-wrong", check=False)
+        assert refused.returncode == 2
+    # ...so the browser's first failure and one more lock the account: even the right password is refused.
+    sign_in_again(tab, "not-the-password-either")
+    tab.wait_for(LOGIN_REFUSED)
+    refused = mash(demo_home, "queue", "--json", "--as", "omar", password=DEMO_PASSWORD, check=False)
+    assert refused.returncode == 2, refused.stdout
+
+    audit = _json_lines(mash(demo_home, "audit", "show", "--user", "omar", "--json", "--as", "ada",
+                             password=DEMO_PASSWORD).stdout)
+    failures = [event for event in audit if event.get("action") == "login.failed"]
+    assert len(failures) == attempts + 1
+    assert any((event.get("details") or {}).get("locked_now") for event in failures)
+
+
+def sign_in_again(tab, password: str) -> None:  # noqa: ANN001 - DeskTab
+    """After a refusal the caret is back in the (emptied) password field."""
+    tab.type(password, Keys.ENTER)
+
+
+def test_closing_a_tab_ends_its_desk_and_the_other_goes_on(demo_store, tmp_path, serve, browser, shots):
+    # A home whose name would do harm in a shell: each desk is started from an argument list.
+    home = tmp_path / "home; touch PWNED $(touch PWNED2)"
+    import shutil
+
+    shutil.copytree(demo_store, home)
+    unreachable = "postgresql://desk@127.0.0.1:1/mash"
+    served = serve(home, environment={"MASH_SHARED_DB": unreachable, "MASH_PASSWORD": "operator-secret"})
+
+    first = open_tab(browser, served.url, shots, new_window=False)
+    first_pid = _new_session(served, set())
+    second = open_tab(browser, served.url, shots, new_window=True)
+    second_pid = _new_session(served, {first_pid})
+
+    environment = dict(entry.split("=", 1) for entry in
+                       Path(f"/proc/{first_pid}/environ").read_text().split("\0") if "=" in entry)
+    assert environment["MASH_SHARED_DB"] == unreachable  # syncs as the desk does
+    assert "MASH_PASSWORD" not in environment  # the operator's password stays with the operator
+
+    first.close()
+    wait_until(lambda: not is_running(first_pid), "the closed tab's desk to end")
+    assert not group_exists(first_pid)
+    assert served.sessions() == {second_pid}
+    second.wait_for("Sign in to MASH Desk")
+    second.screenshot("the other tab goes on")
+    assert not list(tmp_path.glob("PWNED*")) and not list(Path.cwd().glob("PWNED*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_the_server_ends_every_desk_it_started(demo_home, serve, browser, shots, signum):
+    served = serve(demo_home)
+    first = open_tab(browser, served.url, shots, new_window=False)
+    first_pid = _new_session(served, set())
+    sign_in(first, "sam")
+    first.wait_without("Sign in to MASH Desk")
+    open_tab(browser, served.url, shots, new_window=True)
+    second_pid = _new_session(served, {first_pid})
+
+    assert served.stop(signum) == 0
+    for pid in (first_pid, second_pid):
+        assert not is_running(pid), f"desk {pid} outlived the server"
+        assert not group_exists(pid), f"desk {pid}'s process group outlived the server"
+    assert "Traceback" not in served.output.read_text()
