@@ -73,6 +73,15 @@ def public_url_of(host: str, port: int, public_url: str | None) -> str:
     return f"http://{shown}:{port}"
 
 
+def exposure_warning(host: str) -> str | None:
+    """What an operator must hear before the desk listens beyond this machine."""
+    if is_loopback(host):
+        return None
+    return (f"mash serve: listening on {host}, not only on this machine. This server speaks plain http: "
+            "passwords and case data cross the network unencrypted unless a reverse proxy with TLS "
+            "(https) stands in front of it and is the only way in. See the README, 'The desk in a browser'.")
+
+
 def session_command(home: str) -> list[str]:
     """What each tab runs: this Python, this package, this home. A list, never a shell line."""
     return [sys.executable, "-m", "mash_tui", "--home", home]
@@ -85,11 +94,9 @@ def _run(args: argparse.Namespace) -> int:
     public_url = public_url_of(host, args.port, args.public_url)
     home = home_of(args)
     _migrate_once(home)
-    if not is_loopback(host):
-        print(f"mash serve: listening on {host}, not only on this machine. This server speaks plain http: "
-              "passwords and case data cross the network unencrypted unless a reverse proxy with TLS "
-              "(https) stands in front of it and is the only way in. See the README, 'The desk in a browser'.",
-              file=sys.stderr)
+    warning = exposure_warning(host)
+    if warning:
+        print(warning, file=sys.stderr)
 
     from mash_tui.web.server import DeskServer
 
