@@ -163,6 +163,10 @@ def test_closing_a_tab_ends_its_desk_and_the_other_goes_on(demo_store, tmp_path,
     assert served.sessions() == {second_pid}
     second.wait_for("Sign in to MASH Desk")
     second.screenshot("the other tab goes on")
+    # Leaving the page ends its desk too: Back must not bring a signed-in session out of the cache.
+    browser.get("about:blank")
+    wait_until(lambda: not is_running(second_pid), "the left page's desk to end")
+    wait_until(lambda: not served.sessions(), "no desk left")
     assert not list(tmp_path.glob("PWNED*")) and not list(Path.cwd().glob("PWNED*"))
 
 
