@@ -1,7 +1,7 @@
 """`mash serve`: the desk in a browser tab, one app process per tab, for people who never open a terminal.
 
-Each tab runs `python -m mash_tui --home HOME`: the same app, with its own sign-in, idle lock and
-audit. A shared database reaches the tabs through the inherited `MASH_SHARED_DB` rather than on
+Each tab runs `python -m mash_tui --home HOME` (through `mash_tui.web.desk_session`, which ends it
+if the server dies): the same app, with its own sign-in, idle lock and audit. A shared database reaches the tabs through the inherited `MASH_SHARED_DB` rather than on
 their command line, where every user of the machine could read its password with `ps`.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from urllib.parse import urlsplit
 
@@ -83,8 +84,8 @@ def exposure_warning(host: str) -> str | None:
 
 
 def session_command(home: str) -> list[str]:
-    """What each tab runs: this Python, this package, this home. A list, never a shell line."""
-    return [sys.executable, "-m", "mash_tui", "--home", home]
+    """What each tab runs: this Python, the desk on this home, ended if this server dies. A list, never a shell line."""
+    return [sys.executable, "-m", "mash_tui.web.desk_session", str(os.getpid()), "--home", home]
 
 
 def _run(args: argparse.Namespace) -> int:

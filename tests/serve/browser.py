@@ -125,6 +125,22 @@ def is_running(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
+def live_group_members(pgid: int) -> set[int]:
+    """The live (not zombie) processes of a process group, from /proc."""
+    members = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _parent, group = stat[stat.rindex(")") + 2:].split()[:3]
+        if int(group) == pgid and state != "Z":
+            members.add(int(entry.name))
+    return members
+
+
 def group_exists(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

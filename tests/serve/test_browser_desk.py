@@ -20,6 +20,7 @@ from tests.serve.browser import (
     DEMO_PASSWORD,
     group_exists,
     is_running,
+    live_group_members,
     mash,
     open_tab,
     sign_in,
@@ -185,3 +186,15 @@ def test_stopping_the_server_ends_every_desk_it_started(demo_home, serve, browse
         assert not is_running(pid), f"desk {pid} outlived the server"
         assert not group_exists(pid), f"desk {pid}'s process group outlived the server"
     assert "Traceback" not in served.output.read_text()
+
+
+def test_a_killed_servers_desks_end_too(demo_home, serve, browser, shots):
+    served = serve(demo_home)
+    open_tab(browser, served.url, shots, new_window=False)
+    desk = _new_session(served, set())
+
+    served.process.kill()  # no shutdown of its own: the kernel tells the desk its server is gone
+    served.process.wait(timeout=30)
+    wait_until(lambda: not is_running(desk), "the orphaned desk to end")
+    # Whoever adopts it reaps it in its own time; what matters is that nothing of it still runs.
+    wait_until(lambda: not live_group_members(desk), "the orphaned desk's process group to end")

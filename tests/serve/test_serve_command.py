@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -58,9 +59,10 @@ def test_a_public_url_that_is_not_an_http_address_is_refused(url: str) -> None:
         public_url_of("127.0.0.1", 8000, url)
 
 
-def test_each_tab_runs_this_python_and_package_from_an_argument_list() -> None:
+def test_each_tab_runs_the_desk_from_an_argument_list() -> None:
     home = "/srv/desk; rm -rf / $(id)"
-    assert session_command(home) == [sys.executable, "-m", "mash_tui", "--home", home]
+    assert session_command(home) == [sys.executable, "-m", "mash_tui.web.desk_session", str(os.getpid()),
+                                     "--home", home]
 
 
 @pytest.mark.parametrize("arguments, words", [
