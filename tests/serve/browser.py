@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+# Debian's packages; the variables exist so a test can show what happens where they are missing.
+CHROMIUM = os.environ.get("MASH_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("MASH_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
 DEMO_PASSWORD = "demo-password"
 WAIT_S = 60.0
 POLL_S = 0.05

@@ -10,7 +10,11 @@ import signal
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.keys import Keys
+
+try:
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # the `browser` fixture says why, and fails under CI=true
+    Keys = None
 
 from mash_tui.services.users import LOGIN_REFUSED
 
@@ -18,6 +22,7 @@ from mash_tui.services.users import LOGIN_REFUSED
 REFUSED_WORDS = " ".join(LOGIN_REFUSED.split()[:5])
 from tests.serve.browser import (
     DEMO_PASSWORD,
+    copy_home,
     group_exists,
     is_running,
     live_group_members,
@@ -27,7 +32,8 @@ from tests.serve.browser import (
     wait_until,
 )
 
-pytestmark = pytest.mark.slow
+# The browser is checked first, before a demo store is built for nothing.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("browser_available")]
 
 MARKUP_LIKE_ANSWER = "[b]x[/b]"
 
@@ -140,10 +146,7 @@ def sign_in_again(tab, password: str) -> None:  # noqa: ANN001 - DeskTab
 
 def test_closing_a_tab_ends_its_desk_and_the_other_goes_on(demo_store, tmp_path, serve, browser, shots):
     # A home whose name would do harm in a shell: each desk is started from an argument list.
-    home = tmp_path / "home; touch PWNED $(touch PWNED2)"
-    import shutil
-
-    shutil.copytree(demo_store, home)
+    home = copy_home(demo_store, tmp_path / "home; touch PWNED $(touch PWNED2)")
     unreachable = "postgresql://desk@127.0.0.1:1/mash"
     served = serve(home, environment={"MASH_SHARED_DB": unreachable, "MASH_PASSWORD": "operator-secret"})
 

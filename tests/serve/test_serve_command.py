@@ -78,3 +78,19 @@ def test_the_command_refuses_before_it_listens_or_touches_the_store(tmp_path, ar
     assert finished.returncode == 2
     assert words in finished.stderr
     assert not home.exists()
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", "1 error"), ("", "1 skipped")])
+def test_without_a_browser_the_end_to_end_tests_fail_under_ci_and_skip_elsewhere(ci, outcome) -> None:
+    environment = {**os.environ, "CI": ci, "MASH_TEST_CHROMEDRIVER": "/nonexistent/chromedriver"}
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "tests/serve/test_browser_desk.py::test_a_killed_servers_desks_end_too"],
+        capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert outcome in finished.stdout, finished.stdout
+    if ci:
+        assert finished.returncode == 1
+        assert "/nonexistent/chromedriver not installed" in finished.stdout
+    else:
+        assert finished.returncode == 0
