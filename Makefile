@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_HOME := .demo
 
-.PHONY: demo test bench snapshot-update lint clean
+.PHONY: demo serve test bench snapshot-update lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m mash_tui --home $(DEMO_HOME) demo-data --if-missing
 	$(PY) -m mash_tui --home $(DEMO_HOME)
+
+serve: $(STAMP)
+	$(PY) -m mash_tui --home $(DEMO_HOME) demo-data --if-missing
+	$(PY) -m mash_tui --home $(DEMO_HOME) serve
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 3
