@@ -12,16 +12,11 @@ A claim made here, online or not, is only *requested* until the shared database 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mash_tui.domain.roles import Actor
-from mash_tui.server.apply import apply_batch
-from mash_tui.services import queue
-from mash_tui.services.context import Context
-from mash_tui.sync.connection import connect_shared, deadline, identity_of
-from mash_tui.sync.errors import SharedDatabaseUnavailable, first_line
-from mash_tui.sync.push import acknowledge, pending_batch
-from mash_tui.sync.round import sync_store
+if TYPE_CHECKING:
+    from mash_tui.domain.roles import Actor
+    from mash_tui.services.context import Context
 
 _FIRST_FREE = (
     "SELECT id FROM entity "
@@ -50,6 +45,14 @@ def claim_requested(session: Any, item_id: str) -> bool:
 def take_next_online(ctx: Context, actor: Actor) -> str:
     """Claim the most urgent item no one holds or is taking; its reference. SharedDatabaseUnavailable offline."""
     import psycopg
+
+    # Here, not above: the queue asks `requested_claims` on every listing, and needs none of this.
+    from mash_tui.server.apply import apply_batch
+    from mash_tui.services import queue
+    from mash_tui.sync.connection import connect_shared, deadline, identity_of
+    from mash_tui.sync.errors import SharedDatabaseUnavailable, first_line
+    from mash_tui.sync.push import acknowledge, pending_batch
+    from mash_tui.sync.round import sync_store
 
     connection = connect_shared(ctx.shared_url, ctx.settings)
     try:

@@ -9,10 +9,11 @@ shared database in the settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mash_tui.domain.roles import Actor
-from mash_tui.services.context import Context
+if TYPE_CHECKING:
+    from mash_tui.domain.roles import Actor
+    from mash_tui.services.context import Context
 
 
 @dataclass(frozen=True)
