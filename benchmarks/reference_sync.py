@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync_common import REPO, machine_line, start_hub
+from sync_common import REPO, machine_line, shared_machine, start_hub
 
 
 def _population(persons: int) -> Path:
@@ -39,18 +39,16 @@ def main() -> int:
 
     import psycopg
 
-    from mash_tui.clock import SystemClock
     from mash_tui.domain.roles import Actor
-    from mash_tui.services.context import open_context
-    from mash_tui.services.reference_sync import load_and_share
-    from mash_tui.services.sync import sync_store
+    from mash_tui.sync.reference_load import load_and_share
+    from mash_tui.sync.round import sync_store
 
     data = _population(args.persons)
     owner = Actor("os:bench", "system")
     cluster, url = start_hub()
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            loader = open_context(Path(scratch) / "a", clock=SystemClock(), shared_url=url)
+            loader = shared_machine(Path(scratch) / "a", url)
             for name in ("persons", "involvements"):
                 started = time.perf_counter()
                 shared = load_and_share(loader, owner, name, data / f"{name}.csv")
@@ -59,7 +57,7 @@ def main() -> int:
             with psycopg.connect(url) as connection:
                 stored = connection.execute("SELECT sum(octet_length(body)) FROM reference_batch").fetchone()[0]
             print(f"stored in the shared database: {stored / 2**20:.1f} MiB compressed")
-            desk = open_context(Path(scratch) / "b", clock=SystemClock(), shared_url=url)
+            desk = shared_machine(Path(scratch) / "b", url)
             started = time.perf_counter()
             report = sync_store(desk, owner.username)
             elapsed = time.perf_counter() - started

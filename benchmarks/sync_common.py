@@ -32,6 +32,16 @@ def start_hub() -> tuple[Cluster, str]:
     return cluster, url
 
 
+def shared_machine(home: Path, url: str):  # noqa: ANN201 - mash_tui.services.context.Context
+    """A machine's context syncing with `url`, as `mash --home HOME --shared URL` opens it."""
+    from mash_tui.clock import SystemClock
+    from mash_tui.config import Settings
+    from mash_tui.services.context import open_context
+    from mash_tui.sync.link import attach
+
+    return attach(open_context(Settings(home=home, shared_url=url), clock=SystemClock()))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

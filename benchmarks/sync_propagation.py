@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from sync_common import machine_line, percentile, start_hub
+from sync_common import machine_line, percentile, shared_machine, start_hub
 
 GOAL_S = 1.0
 
@@ -30,12 +30,11 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=200)
     args = parser.parse_args()
 
-    from mash_tui.clock import SystemClock
     from mash_tui.domain.roles import Actor
     from mash_tui.services import contacts
-    from mash_tui.services.context import open_context
-    from mash_tui.services.sync import SyncLoop, sync_store
     from mash_tui.services.users import add_user
+    from mash_tui.sync.loop import SyncLoop
+    from mash_tui.sync.round import sync_store
 
     cluster, url = start_hub()
     owner = Actor("os:bench", "system")
@@ -43,8 +42,8 @@ def main() -> int:
     delays = []
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            a = open_context(Path(scratch) / "a", clock=SystemClock(), shared_url=url)
-            b = open_context(Path(scratch) / "b", clock=SystemClock(), shared_url=url)
+            a = shared_machine(Path(scratch) / "a", url)
+            b = shared_machine(Path(scratch) / "b", url)
             add_user(a, owner, username="olivia", role="officer", password="benchmark-password")
             sync_store(b, "olivia")
             loops = [SyncLoop(a, "olivia"), SyncLoop(b, "olivia")]

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync_common import machine_line, percentile, start_hub
+from sync_common import machine_line, percentile, shared_machine, start_hub
 
 GOAL_S = 10.0
 
@@ -36,7 +36,8 @@ def main() -> int:
     from mash_tui.domain.roles import Actor
     from mash_tui.services import contacts
     from mash_tui.services.context import open_context
-    from mash_tui.services.sync import sync_status, sync_store
+    from mash_tui.sync.round import sync_store
+    from mash_tui.sync.status import sync_status
 
     cluster, template_url = start_hub()
     officer = Actor("olivia", "officer")
@@ -61,11 +62,12 @@ def main() -> int:
                         (copy / source.name).write_bytes(source.read_bytes())
                 run_url = cluster.url(f"run{run}")
                 if args.hub_login:
-                    from mash_tui.services.shared_logins import grant_shared_login
+                    from mash_tui.config import Settings
+                    from mash_tui.sync.admin import grant_shared_login
 
-                    grant_shared_login(run_url, "bench_hub")
+                    grant_shared_login(run_url, Settings(home=copy), "bench_hub")
                     run_url = run_url.replace("postgres@", "bench_hub@", 1)
-                run_ctx = open_context(copy, clock=SystemClock(), shared_url=run_url)
+                run_ctx = shared_machine(copy, run_url)
                 started = time.perf_counter()
                 report = sync_store(run_ctx, "olivia", push_only=True)
                 elapsed = time.perf_counter() - started

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
     from textual.filter import LineFilter
 
+    from collections.abc import Callable
+
+    from mash_tui.config import Settings
     from mash_tui.domain.policy import Policy
     from mash_tui.services.context import Context
 
@@ -77,14 +80,20 @@ class MashApp(App[None]):
 
     def __init__(
         self,
-        home: Path,
+        home: Path | None = None,
         *,
+        settings: Settings | Callable[[], Settings] | None = None,
         clock: Clock | None = None,
         policy: Policy | None = None,
         ticking: bool = True,
     ) -> None:
         super().__init__()
+        if home is None and settings is None:
+            raise TypeError("MashApp needs a home or the settings to open")
         self.home_dir = home
+        # A bare home opens with the default settings: the local store alone, nothing from the environment.
+        # `mash` gives a function that reads them, so the first frame does not wait for pydantic.
+        self._settings = settings
         self.clock = clock or SystemClock()
         self._policy = policy
         self._desk: Context | None = None
@@ -99,7 +108,7 @@ class MashApp(App[None]):
         self.sync_signal: Signal[str] = Signal(self, "sync")
         # Rows sync wrote from other machines; screens with lists reload on it (DeskScreen.follow_arrivals).
         self.data_signal: Signal[int] = Signal(self, "data")
-        # What the sync loop last reported (services.sync.SyncState), for the Sync screen.
+        # What the sync loop last reported (sync.status.SyncState), for the Sync screen.
         self.last_sync_state = None
         self._sync_loop = None
 
@@ -128,13 +137,16 @@ class MashApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open-store", exit_on_error=False)
     def _open_context(self) -> None:
+        from mash_tui.config import PolicyError, Settings, SettingsError
+        from mash_tui.domain.rag import RulesError
         from mash_tui.services.context import open_context
-
-        from mash_tui.config import PolicyError
+        from mash_tui.sync.link import attach
 
         try:
-            self._desk = open_context(self.home_dir, clock=self.clock, policy=self._policy)
-        except PolicyError as error:
+            settings = self._settings() if callable(self._settings) else self._settings
+            self._desk = attach(open_context(settings or Settings(home=self.home_dir), clock=self.clock,
+                                             policy=self._policy))
+        except (PolicyError, RulesError, SettingsError) as error:
             self._store_error = error
             self.call_from_thread(self.exit, return_code=2, message=f"mash: error: {error}")
         except BaseException as error:
@@ -203,8 +215,8 @@ class MashApp(App[None]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _run_sync(self, actor: Actor) -> None:
         """Background sync while someone is signed in, when a shared database is configured."""
-        from mash_tui.services.sync import SyncLoop
-        from mash_tui.services.sync_overview import RefusalWatch
+        from mash_tui.sync.loop import SyncLoop
+        from mash_tui.sync.status import RefusalWatch
 
         ctx = self.context_when_ready()
         if not ctx.shared_url:
@@ -217,7 +229,7 @@ class MashApp(App[None]):
 
     def _sync_state_from_thread(self, state, watch) -> None:  # noqa: ANN001 - SyncState, RefusalWatch
         """In the sync thread: the header's words, and a refusal of this user's work found here, not in the UI."""
-        from mash_tui.services.sync import sync_label
+        from mash_tui.sync.status import sync_label
 
         try:
             notice = watch.news(state)

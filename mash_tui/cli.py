@@ -110,14 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if getattr(args, "handler", None) is None:
             args = parser.parse_args([*argv, "app"]) if args.command is None else args
-    if args.shared:
-        # `--shared URL` is `MASH_SHARED_DB=URL` for this run: every context opened below sees it.
-        os.environ["MASH_SHARED_DB"] = args.shared
     handler = args.handler
     stdout = sys.stdout
     if args.command != "app":
         sys.stdout = PrintableStream(stdout)  # type: ignore[assignment]
     try:
+        if args.command != "app":
+            # The app builds its settings in its start-up worker: its first frame does not wait for them.
+            args.settings = _settings(args)
         result = handler(args)
     except UserError as error:
         fail(str(error))
@@ -131,9 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         sys.stdout = stdout
-    if args.command != "app" and os.environ.get("MASH_SHARED_DB"):
+    if args.command != "app" and args.settings.shared_url:
         return _after_sending(int(result or 0))
     return int(result or 0)
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202 - mash_tui.config.Settings
+    """This run's settings: `--home` and `--shared` over the environment. Built once, for every command."""
+    from mash_tui.config import Settings
+
+    return Settings.from_environment(home=args.home, shared=args.shared)
 
 
 def _after_sending(status: int) -> int:

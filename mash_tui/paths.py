@@ -1,27 +1,24 @@
-"""Where the project's shipped data and a user's home live."""
+"""Where the package's shipped data lives, and how a home directory is made private.
+
+Which home is in force (`--home`, `$MASH_HOME`, the platform's user data directory) is decided by
+`mash_tui.config.Settings`, the one place that reads the environment.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Inside the package, so an installed wheel carries it (pyproject.toml's package data).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SHIPPED_POLICY = DATA_DIR / "policy.toml"
+SHIPPED_RULES = DATA_DIR / "rag_rules.toml"
 
 
 def default_home() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("mash-desk", appauthor=False))
-
-
-def resolve_home(explicit: str | os.PathLike[str] | None) -> Path:
-    """`--home` wins, then `$MASH_HOME`, then the platform's user data directory."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get("MASH_HOME")
-    if env:
-        return Path(env).expanduser()
-    return default_home()
 
 
 def ensure_private_dir(path: Path) -> Path:

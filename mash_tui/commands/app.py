@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from mash_tui.commands.common import home_of
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("app", help="open the terminal application (the default)")
@@ -15,8 +13,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from mash_tui.app import MashApp
 
-    # The policy is read in the app's start-up worker, so the first frame does not wait for it;
-    # a bad policy file still ends the app with the file, key and reason, and exit code 2.
-    app = MashApp(home_of(args))
+    def settings():  # noqa: ANN202 - mash_tui.config.Settings
+        from mash_tui.config import Settings
+
+        return Settings.from_environment(home=args.home, shared=args.shared)
+
+    # The settings and the policy are read in the app's start-up worker, so the first frame does not
+    # wait for them; a bad policy file still ends the app with the file, key and reason, and exit code 2.
+    app = MashApp(settings=settings)
     app.run()
     return app.return_code or 0

@@ -11,14 +11,19 @@ from typing import TYPE_CHECKING
 
 from mash_tui.domain.roles import SYSTEM_ROLE, Actor
 from mash_tui.errors import UserError
-from mash_tui.paths import resolve_home
 
 if TYPE_CHECKING:
+    from mash_tui.config import Settings
     from mash_tui.services.context import Context
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """This run's settings, built once by `mash_tui.cli.main` from the command line and the environment."""
+    return args.settings
+
+
 def home_of(args: argparse.Namespace) -> Path:
-    return resolve_home(getattr(args, "home", None))
+    return settings_of(args).home
 
 
 # Contexts this run opened with a shared database, and the last outbox number each held then.
@@ -27,11 +32,13 @@ _SHARED_CONTEXTS: list[tuple[Context, int]] = []
 
 def context_of(args: argparse.Namespace) -> Context:
     from mash_tui.config import PolicyError
+    from mash_tui.domain.rag import RulesError
     from mash_tui.services.context import open_context
+    from mash_tui.sync.link import attach
 
     try:
-        ctx = open_context(home_of(args))
-    except PolicyError as error:
+        ctx = attach(open_context(settings_of(args)))
+    except (PolicyError, RulesError) as error:
         raise UserError(str(error)) from None
     if ctx.shared_url:
         _SHARED_CONTEXTS.append((ctx, _last_client_seq(ctx)))
@@ -53,7 +60,8 @@ def send_what_this_run_queued() -> tuple[list[str], int]:
     from the command line would wait, requested, until someone synced. Returns the shared
     database's refusals of this run's changes, and how many changes still wait (it did not answer).
     """
-    from mash_tui.services.sync import SharedDatabaseUnavailable, sync_store
+    from mash_tui.sync.errors import SharedDatabaseUnavailable
+    from mash_tui.sync.round import sync_store
 
     refusals: list[str] = []
     waiting = 0
@@ -102,8 +110,8 @@ def add_acting_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_password(prompt: str = "Password: ") -> str:
-    from_env = os.environ.get("MASH_PASSWORD")
+def read_password(args: argparse.Namespace, prompt: str = "Password: ") -> str:
+    from_env = settings_of(args).password_text()
     if from_env is not None:
         return from_env
     if not sys.stdin.isatty():
@@ -114,4 +122,4 @@ def read_password(prompt: str = "Password: ") -> str:
 def acting_user(args: argparse.Namespace, ctx: Context) -> Actor:
     from mash_tui.services.users import authenticate
 
-    return authenticate(ctx, args.as_user, read_password(f"Password for {args.as_user}: "))
+    return authenticate(ctx, args.as_user, read_password(args, f"Password for {args.as_user}: "))

@@ -54,16 +54,16 @@ def parse_start(text: str) -> datetime:
 
 def run_due(args: argparse.Namespace) -> int:
     # Imported here so building the parser for other commands stays cheap.
-    from mash_tui.config import PolicyError, load_policy
+    from mash_tui.commands.common import settings_of
+    from mash_tui.config import PolicyError
     from mash_tui.domain.policy import CLOCK_NAMES
     from mash_tui.domain.timescales import WorkingCalendar
-    from mash_tui.paths import resolve_home
 
     if args.clock not in CLOCK_NAMES:
         raise UserError(f"unknown clock {args.clock!r}; clocks are {', '.join(CLOCK_NAMES)}")
     start = parse_start(args.start)
     try:
-        policy = load_policy(resolve_home(args.home))
+        policy = settings_of(args).load_policy()
     except PolicyError as error:
         raise UserError(str(error)) from None
 

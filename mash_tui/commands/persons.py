@@ -93,14 +93,14 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 def _readable(path: Path, args: argparse.Namespace) -> Path:
     """The file, if it is there and within the policy's import limit (checked before the store opens)."""
-    from mash_tui.commands.common import home_of
-    from mash_tui.config import PolicyError, load_policy
+    from mash_tui.commands.common import settings_of
+    from mash_tui.config import PolicyError
     from mash_tui.domain.limits import file_too_large
 
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     try:
-        limit = load_policy(home_of(args)).limits.max_import_bytes
+        limit = settings_of(args).load_policy().limits.max_import_bytes
     except PolicyError as error:
         raise UserError(str(error)) from None
     size = path.stat().st_size
@@ -113,7 +113,7 @@ def _load(args: argparse.Namespace, kind: str):  # noqa: ANN202 - (PersonImport 
     """Load the file here; with a shared database, here and on every case worker's machine."""
     from mash_tui.commands.common import context_of, store_owner
     from mash_tui.services import prior_involvement
-    from mash_tui.services.reference_sync import load_and_share
+    from mash_tui.sync.reference_load import load_and_share
 
     path = _readable(args.file, args)
     ctx = context_of(args)

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _publish(args: argparse.Namespace) -> int:
     from mash_tui.commands.common import acting_user, context_of
     from mash_tui.services.authz import require
-    from mash_tui.services.reference_sync import load_and_share
+    from mash_tui.sync.reference_load import load_and_share
 
     path: Path = args.file
     if not path.is_file():

@@ -36,19 +36,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_rag(args: argparse.Namespace) -> int:
     # Imported here so building the parser for other commands stays cheap.
-    from mash_tui.config import PolicyError, load_policy
+    from mash_tui.commands.common import settings_of
+    from mash_tui.config import PolicyError, load_rules
     from mash_tui.domain.contact import ContactFileError, parse_contacts
     from mash_tui.domain.limits import check_field_sizes
-    from mash_tui.domain.rag import RulesError, load_rules, recommend
-    from mash_tui.paths import resolve_home
+    from mash_tui.domain.rag import RulesError, recommend
 
-    home = resolve_home(args.home)
+    settings = settings_of(args)
     try:
-        policy = load_policy(home)
+        policy = settings.load_policy()
     except PolicyError as error:
         raise UserError(str(error)) from None
     try:
-        rules = load_rules(_rules_path(args, home))
+        rules = load_rules(Path(args.rules)) if args.rules else settings.load_rules()
     except RulesError as error:
         raise UserError(str(error)) from None
 
@@ -77,13 +77,6 @@ def run_rag(args: argparse.Namespace) -> int:
         else:
             _print_summary(index, contact, found)
     return 0
-
-
-def _rules_path(args: argparse.Namespace, home: Path) -> Path | None:
-    if args.rules:
-        return Path(args.rules)
-    hub_rules = home / "rag_rules.toml"
-    return hub_rules if hub_rules.is_file() else None
 
 
 def _read_contacts(name: str, max_bytes: int) -> str:

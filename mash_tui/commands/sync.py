@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from mash_tui.cli import print_json
-from mash_tui.commands.common import add_acting_argument, context_of, store_owner
+from mash_tui.commands.common import add_acting_argument, context_of, settings_of, store_owner
 from mash_tui.errors import UserError
 
 
@@ -48,17 +47,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     conflicts.set_defaults(handler=_conflicts)
 
 
-def _shared_url(explicit: str | None = None) -> str:
-    url = explicit or os.environ.get("MASH_SHARED_DB")
+def _shared_url(args: argparse.Namespace) -> str:
+    from mash_tui.sync.round import NO_SHARED_DATABASE
+
+    url = args.url or settings_of(args).shared_url
     if not url:
-        raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
+        raise UserError(NO_SHARED_DATABASE)
     return url
 
 
 def _server_init(args: argparse.Namespace) -> int:
-    from mash_tui.services.sync import init_shared_database
+    from mash_tui.sync.admin import init_shared_database
 
-    before, after = init_shared_database(_shared_url(args.url))
+    before, after = init_shared_database(_shared_url(args))
     if before == after:
         print(f"shared database already at {after}")
     elif before is None:
@@ -69,25 +70,27 @@ def _server_init(args: argparse.Namespace) -> int:
 
 
 def _server_grant(args: argparse.Namespace) -> int:
-    from mash_tui.services.shared_logins import grant_shared_login
+    from mash_tui.config import environment_value
+    from mash_tui.sync.admin import grant_shared_login
 
     password = None
     if args.password_env is not None:
-        password = os.environ.get(args.password_env)
+        password = environment_value(args.password_env)
         if password is None:
             raise UserError(f"--password-env: ${args.password_env} is not set")
-    granted = grant_shared_login(_shared_url(args.url), args.login, partner_agency=args.partner, password=password)
+    granted = grant_shared_login(_shared_url(args), settings_of(args), args.login, partner_agency=args.partner,
+                                 password=password)
     print(granted.describe())
     return 0
 
 
 def _sync_once(args: argparse.Namespace) -> int:
-    from mash_tui.services.sync import sync_once
+    from mash_tui.sync.round import NO_SHARED_DATABASE, sync_once
 
     ctx = context_of(args)
     if not ctx.shared_url:
-        raise UserError("no shared database: give --shared URL or set MASH_SHARED_DB")
-    report = sync_once(ctx, args.as_user, _password_for(args.as_user), fallback=store_owner())
+        raise UserError(NO_SHARED_DATABASE)
+    report = sync_once(ctx, args.as_user, _password_for(args), fallback=store_owner())
     if args.json:
         print_json(report.as_json())
     else:
@@ -95,17 +98,17 @@ def _sync_once(args: argparse.Namespace) -> int:
     return 0
 
 
-def _password_for(username: str | None) -> str | None:
-    if username is None:
+def _password_for(args: argparse.Namespace) -> str | None:
+    if args.as_user is None:
         return None
     from mash_tui.commands.common import read_password
 
-    return read_password(f"Password for {username}: ")
+    return read_password(args, f"Password for {args.as_user}: ")
 
 
 def _conflicts(args: argparse.Namespace) -> int:
     from mash_tui.commands.common import acting_user
-    from mash_tui.services.sync import list_conflicts
+    from mash_tui.sync.conflicts import list_conflicts
 
     ctx = context_of(args)
     actor = acting_user(args, ctx)
@@ -124,7 +127,7 @@ def _conflicts(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace) -> int:
     from mash_tui.commands.common import acting_user
-    from mash_tui.services.sync import resolve_conflict
+    from mash_tui.sync.conflicts import resolve_conflict
 
     ctx = context_of(args)
     actor = acting_user(args, ctx)

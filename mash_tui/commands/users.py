@@ -77,7 +77,8 @@ def _who_adds(args: argparse.Namespace, ctx):  # noqa: ANN001, ANN202 - Context 
         require(ctx, actor, "user.manage")
         return actor
     if ctx.shared_url:
-        from mash_tui.services.sync import SharedDatabaseUnavailable, sync_store
+        from mash_tui.sync.errors import SharedDatabaseUnavailable
+        from mash_tui.sync.round import sync_store
 
         try:
             sync_store(ctx, store_owner().username)

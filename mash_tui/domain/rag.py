@@ -1,21 +1,18 @@
-"""The RAG recommendation of DOMAIN.md section 4: rules from `data/rag_rules.toml`, applied to a contact.
+"""The RAG recommendation of DOMAIN.md section 4: rules (`mash_tui/data/rag_rules.toml`), applied to a contact.
 
 The software recommends and shows every reason; people decide. Rules are data so a hub can change
-them, and a rules file that cannot be read exactly is refused rather than half applied.
+them, and a rules text that cannot be read exactly is refused rather than half applied. Finding and
+reading the file is `mash_tui.config`'s job (`load_rules`); this module parses the text it is given.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import mash_tui.domain
 from mash_tui.domain.codes import CONCERN_CATEGORIES, FLAGS, INJURIES, RagLevel
 from mash_tui.domain.contact import Contact, child_age
-
-SHIPPED_RULES = Path(mash_tui.domain.__file__).resolve().parents[2] / "data" / "rag_rules.toml"
 
 _FACT_CONDITIONS = (
     "immediate_danger",
@@ -78,21 +75,6 @@ class Recommendation:
     flags: tuple[str, ...]
     raised_for_repeat: bool
     rated_by_rules: RagLevel
-
-
-def load_rules(path: Path | None = None) -> RuleSet:
-    """The rules file at `path`, or the shipped defaults."""
-    path = path or SHIPPED_RULES
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise RulesError(f"{path}: cannot be read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise RulesError(f"{path}: cannot be read: not UTF-8 text") from None
-    try:
-        return parse_rules(text)
-    except RulesError as error:
-        raise RulesError(f"{path}: {error}") from None
 
 
 def parse_rules(text: str) -> RuleSet:

@@ -31,7 +31,7 @@ from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from mash_tui.services.sync import ConflictView
+    from mash_tui.sync.conflicts import ConflictView
 
 LOAD_GROUP = "conflicts-load"
 ID_WIDTH = 3
@@ -135,7 +135,8 @@ class ConflictsScreen(DeskScreen[None]):
 
     @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False)
     def _load(self, generation: int, include_resolved: bool) -> None:
-        from mash_tui.services.sync import SharedDatabaseUnavailable, list_conflicts
+        from mash_tui.sync.conflicts import list_conflicts
+        from mash_tui.sync.errors import SharedDatabaseUnavailable
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
         if not ctx.shared_url:
@@ -243,7 +244,7 @@ class ConflictsScreen(DeskScreen[None]):
     @work(thread=True, exclusive=True, group="conflicts-action", exit_on_error=False)
     def _resolve(self, conflict_id: int, side: str, done: str) -> None:
         from mash_tui.errors import UserError
-        from mash_tui.services.sync import resolve_conflict
+        from mash_tui.sync.conflicts import resolve_conflict
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
         try:

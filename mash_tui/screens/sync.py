@@ -27,8 +27,7 @@ from mash_tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from mash_tui.services.sync import Rejection, SyncState
-    from mash_tui.services.sync_overview import SyncOverview
+    from mash_tui.sync.status import Rejection, SyncOverview, SyncState
 
 LOAD_GROUP = "sync-load"
 WHAT_WIDTH = 16
@@ -83,7 +82,7 @@ def summary_text(overview: SyncOverview, state: SyncState | None, open_conflicts
 
 def refusal_detail(rejection: Rejection | None) -> Text:
     """The highlighted refusal in full, as the table may cut the reason short."""
-    from mash_tui.services.sync_overview import readable_mutation
+    from mash_tui.sync.status import readable_mutation
 
     if rejection is None:
         return Text("Nothing of yours has been refused by the shared database.")
@@ -139,8 +138,9 @@ class SyncScreen(DeskScreen[None]):
 
     @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False)
     def _load(self, *, count_conflicts: bool) -> None:
-        from mash_tui.services.sync import SharedDatabaseUnavailable, list_conflicts
-        from mash_tui.services.sync_overview import sync_overview
+        from mash_tui.sync.conflicts import list_conflicts
+        from mash_tui.sync.errors import SharedDatabaseUnavailable
+        from mash_tui.sync.status import sync_overview
 
         ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
         overview = sync_overview(ctx, self.actor)
@@ -154,7 +154,7 @@ class SyncScreen(DeskScreen[None]):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
-        from mash_tui.services.sync_overview import readable_mutation
+        from mash_tui.sync.status import readable_mutation
 
         overview = message.overview
         state = getattr(self.app, "last_sync_state", None)

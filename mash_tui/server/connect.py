@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from typing import TYPE_CHECKING
 
@@ -11,8 +10,6 @@ from mash_tui.errors import UserError
 if TYPE_CHECKING:
     import psycopg
 
-# libpq counts whole seconds and treats anything under 2 as 2.
-CONNECT_TIMEOUT_S = max(2, int(float(os.environ.get("MASH_SYNC_DEADLINE_S", "5"))))
 NOTIFY_CHANNEL = "mash_changes"
 # A network that silently drops packets would leave a socket waiting for ever: the kernel gives up
 # on bytes unacknowledged for this long, and keepalives find an idle peer that has gone.
@@ -52,11 +49,12 @@ def sqlalchemy_url(url: str) -> str:
     return "postgresql+psycopg://" + libpq_url(url)[len("postgresql://"):]
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(url: str, *, connect_timeout_s: int, autocommit: bool = False) -> psycopg.Connection:
+    """`connect_timeout_s` is the client's (mash_tui.config.Settings.connect_timeout_s): libpq counts whole seconds."""
     import psycopg
 
     try:
-        return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S,
+        return psycopg.connect(libpq_url(url), autocommit=autocommit, connect_timeout=connect_timeout_s,
                                options=session_options(), **TCP_OPTIONS)
     except psycopg.ProgrammingError as error:
         # A URL libpq cannot parse; its message quotes the URL, password and all.

@@ -17,7 +17,7 @@ from mash_tui.domain.contact import (
     validate_contact,
 )
 from mash_tui.domain.limits import check_field_sizes
-from mash_tui.domain.rag import load_rules, recommend
+from mash_tui.domain.rag import recommend
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
@@ -168,8 +168,7 @@ def _store_contact(uow: UnitOfWork, ctx: Context, contact: Contact, reference: s
         check_field_sizes([contact], ctx.policy.limits.max_field_chars)
     except ContactFileError as error:
         raise ContactInvalid(list(error.problems)) from None
-    rules = load_rules(_rules_path(ctx))
-    recommendation = recommend(contact, rules, non_mobile_under_months=ctx.policy.rag.non_mobile_under_months)
+    recommendation = recommend(contact, ctx.rules, non_mobile_under_months=ctx.policy.rag.non_mobile_under_months)
     record = contact_to_json(contact)
     row = ContactRecord(
         reference=reference,
@@ -200,11 +199,6 @@ def _store_contact(uow: UnitOfWork, ctx: Context, contact: Contact, reference: s
     uow.mutate("submit_contact.v1", {"id": row.id, "reference": reference, "version": version,
                                      "supersedes_id": supersedes_id, "record": record})
     return row
-
-
-def _rules_path(ctx: Context):  # noqa: ANN202 - Path | None
-    override = ctx.home / "rag_rules.toml"
-    return override if override.exists() else None
 
 
 def submit_draft(ctx: Context, actor: Actor, draft_id: str) -> ContactView:

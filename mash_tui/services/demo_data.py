@@ -10,7 +10,7 @@ import csv
 import random
 import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -236,7 +236,7 @@ def _make_contacts(ctx: Context, rng: random.Random, summary: DemoSummary) -> No
         received = (now - timedelta(hours=hours_ago, minutes=rng.randint(0, 50))).replace(microsecond=0)
         # Each step happens a little after the contact was received, as it would at a real front door.
         step_clock = FrozenClock(received + timedelta(minutes=15))
-        step_ctx = Context(store=ctx.store, policy=ctx.policy, clock=step_clock)
+        step_ctx = replace(ctx, clock=step_clock)
         officer = officers[position % 2]
         decider = deciders[position % 2]
         record = _record(people, received, kind)
@@ -293,7 +293,7 @@ def _make_requests(ctx: Context, summary: DemoSummary) -> None:
         if decider is None:
             continue
         step_clock = FrozenClock(item.updated_at + timedelta(minutes=5))
-        step_ctx = Context(store=ctx.store, policy=ctx.policy, clock=step_clock)
+        step_ctx = replace(ctx, clock=step_clock)
         sent = requests.send_requests(step_ctx, decider, item.reference, {
             "police": "Any call-outs to the family's address, or markers on the adults?",
             "health": None,

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, FLAGS, RagLevel
 from mash_tui.domain.contact import Contact, validate_contact
-from mash_tui.domain.rag import load_rules, recommend
+from mash_tui.domain.rag import recommend
 from mash_tui.domain.roles import Actor
 from mash_tui.domain.routing import repeat_contact_finding
 from mash_tui.domain.workflow import (
@@ -138,11 +138,7 @@ def feedback_of_items(session: Session, item_ids: list[str]) -> dict[str, list[F
 
 def _requested_claims(ctx: Context, session: Session) -> set[str]:
     """Items whose claim here waits for the server; without a shared database a claim applies at once."""
-    if not ctx.shared_url:
-        return set()
-    from mash_tui.services.sync import requested_claims
-
-    return requested_claims(session)
+    return ctx.shared.requested_claims(session) if ctx.shared is not None else set()
 
 
 def _item(session: Session, reference: str) -> WorkItem:
@@ -176,11 +172,6 @@ def _transition(item: WorkItem, action: ItemAction, outcome: str | None = None) 
         return state_after(ItemState(item.state), action, outcome)
     except TransitionRefused as refused:
         raise ItemRefused(str(refused)) from None
-
-
-def _rules(ctx: Context):  # noqa: ANN202 - RuleSet
-    override = ctx.home / "rag_rules.toml"
-    return load_rules(override if override.exists() else None)
 
 
 def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
@@ -233,7 +224,7 @@ def recommendation_for(ctx: Context, actor: Actor, reference: str) -> Recommenda
 
 def _recommendation(ctx: Context, reference: str, contact: Contact, earlier: list[datetime]) -> RecommendationView:
     repeat_reason = repeat_contact_finding(earlier, contact.received_at, ctx.policy.repeat_contacts)
-    result = recommend(contact, _rules(ctx), non_mobile_under_months=ctx.policy.rag.non_mobile_under_months,
+    result = recommend(contact, ctx.rules, non_mobile_under_months=ctx.policy.rag.non_mobile_under_months,
                        repeat_contact=repeat_reason is not None)
     reasons = list(result.reasons)
     if result.raised_for_repeat and repeat_reason:
@@ -387,11 +378,9 @@ def _claim(uow: UnitOfWork, item: WorkItem) -> None:
 
 def _claim_accepted(ctx: Context, uow: UnitOfWork, item: WorkItem) -> None:
     """With a shared database a claim made here is only requested until the server accepts it."""
-    if not ctx.shared_url:
+    if ctx.shared is None:
         return
-    from mash_tui.services.sync import claim_requested
-
-    if claim_requested(uow.session, item.id):
+    if item.id in ctx.shared.requested_claims(uow.session):
         raise ItemRefused(f"{item.reference}: your claim is requested, not yet accepted; decide once it is")
 
 
@@ -415,14 +404,10 @@ def claim_next(ctx: Context, actor: Actor) -> ItemView:
     and the claim is requested until the shared database answers.
     """
     require(ctx, actor, "item.claim")
-    if ctx.shared_url:
-        from mash_tui.services.sync import SharedDatabaseUnavailable
-        from mash_tui.services.take_next import take_next_online
-
-        try:
-            return take_next_online(ctx, actor)
-        except SharedDatabaseUnavailable:
-            pass
+    if ctx.shared is not None:
+        taken = ctx.shared.take_next(ctx, actor)
+        if taken is not None:
+            return item_view(ctx, taken)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         waiting = waiting_in_urgency_order(uow.session)
         if not waiting:

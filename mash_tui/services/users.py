@@ -96,11 +96,9 @@ def add_user(
                 "password_hash": user.password_hash,
             },
         )
-    if ctx.shared_url:
+    if ctx.shared is not None:
         # Hub-wide at once where the shared database answers; otherwise with the next sync.
-        from mash_tui.services.sync import push_quietly
-
-        push_quietly(ctx, loader)
+        ctx.shared.send_now(ctx, loader)
     return UserSummary(username, display_name, role, agency, True)
 
 

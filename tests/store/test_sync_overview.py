@@ -7,9 +7,9 @@ last_error the reason); tests/sync covers the push that writes it against Postgr
 from __future__ import annotations
 
 from mash_tui.services import queue
-from mash_tui.services.sync import SyncState, sync_status
-from mash_tui.services.sync import requested_claims
-from mash_tui.services.sync_overview import RefusalWatch, sync_overview
+from mash_tui.sync.claims import requested_claims
+from mash_tui.sync.link import SharedLink
+from mash_tui.sync.status import RefusalWatch, SyncState, sync_overview, sync_status
 from tests.ui.test_queue_helpers import escalated, record
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/none"
@@ -41,7 +41,7 @@ def test_requested_claims_only_with_a_shared_database(ctx, users) -> None:  # no
     # Without a shared database a claim applies at once: nothing is waiting for an answer.
     assert not any(view.claim_requested for view in queue.queue(ctx, users["dan"]))
 
-    ctx.shared_url = UNREACHABLE
+    ctx.shared = SharedLink(UNREACHABLE)
     with ctx.store.reading() as session:
         pending = requested_claims(session)
     assert len(pending) == 2  # both claims wait; the released item is no longer held, so not requested
@@ -53,7 +53,7 @@ def test_requested_claims_only_with_a_shared_database(ctx, users) -> None:  # no
 def test_a_refused_claim_is_no_longer_requested(ctx, users) -> None:  # noqa: ANN001
     reference = escalated(ctx, users["olivia"], record(["16A"]))
     queue.claim(ctx, users["dan"], reference)
-    ctx.shared_url = UNREACHABLE
+    ctx.shared = SharedLink(UNREACHABLE)
     _refuse(ctx, reference, "claim_item.v1", f"{reference} is already held by dee")
     assert not queue.item_view(ctx, reference).claim_requested
 

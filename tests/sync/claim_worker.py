@@ -14,16 +14,21 @@ import time
 from pathlib import Path
 
 from mash_tui.clock import SystemClock
+from mash_tui.config import Settings
 from mash_tui.domain.roles import Actor
 from mash_tui.services import queue
 from mash_tui.services.context import open_context
-from mash_tui.services.sync import SharedDatabaseUnavailable, sync_rejections, sync_status, sync_store
+from mash_tui.sync.errors import SharedDatabaseUnavailable
+from mash_tui.sync.link import attach
+from mash_tui.sync.round import sync_store
+from mash_tui.sync.status import sync_rejections, sync_status
 
 
 def main() -> int:
     home, url, username, *references = sys.argv[1:]
     actor = Actor(username, "decision_maker")
-    ctx = open_context(Path(home), clock=SystemClock(), shared_url=url)
+    # The environment's MASH_SYNC_DEADLINE_S sets the sync deadline, as it does for `mash`.
+    ctx = attach(open_context(Settings.from_environment(home=Path(home), shared=url), clock=SystemClock()))
     for reference in references:
         try:
             queue.claim(ctx, actor, reference)

@@ -10,16 +10,20 @@ from typing import Any
 import psycopg
 
 from mash_tui.clock import Clock
+from mash_tui.config import Settings
 from mash_tui.domain.roles import Actor
 from mash_tui.services.context import Context, open_context
+from mash_tui.sync.link import attach
 from tests.conftest import OWNER, PASSWORD, TEST_USERS
 from tests.unit.contact_records import minimal_record
 
 ACTORS = {username: Actor(username, role, agency, display) for username, role, agency, display in TEST_USERS}
 
 
-def machine(root: Path, name: str, url: str, clock: Clock) -> Context:
-    return open_context(root / name, clock=clock, shared_url=url)
+def machine(root: Path, name: str, url: str, clock: Clock, *, deadline_s: float | None = None) -> Context:
+    """A machine's context, syncing with `url`; `deadline_s` shortens its sync deadline."""
+    deadline = {} if deadline_s is None else {"sync_deadline_s": deadline_s}
+    return attach(open_context(Settings(home=root / name, shared_url=url, **deadline), clock=clock))
 
 
 class _OnceHasher:
@@ -41,17 +45,17 @@ class _OnceHasher:
 def seed_users(ctx: Context) -> None:
     """Every test user, added on this machine and sent to the shared database in one push."""
     from mash_tui.services import users
-    from mash_tui.services.sync import sync_store
+    from mash_tui.sync.round import sync_store
 
     if not isinstance(users._hasher, _OnceHasher):
         users._hasher = _OnceHasher(users._hasher)
-    shared, ctx.shared_url = ctx.shared_url, None
+    shared, ctx.shared = ctx.shared, None
     try:
         for username, role, agency, display in TEST_USERS:
             users.add_user(ctx, OWNER, username=username, role=role, agency=agency, password=PASSWORD,
                            display_name=display)
     finally:
-        ctx.shared_url = shared
+        ctx.shared = shared
     sync_store(ctx, OWNER.username, push_only=True)
 
 
@@ -73,7 +77,7 @@ def escalated_item(ctx: Context, last_name: str = "Fenwick") -> str:
 
 
 def sync(ctx: Context, username: str):  # noqa: ANN201 - SyncReport
-    from mash_tui.services.sync import sync_store
+    from mash_tui.sync.round import sync_store
 
     return sync_store(ctx, username)
 

@@ -6,7 +6,8 @@ Does COUNT units of work numbered from FIRST (a draft whose note is `op-N`). Eac
 HISTORY as `invoke N` before and `ok N` once its local commit returned (the moment the user is
 told it is saved), each line fsynced. After each unit it tries to sync; an unreachable shared
 database is retried with backoff. Finally it syncs until nothing is waiting, then prints `done`.
-`MASH_SYNC_FAULT` stops the process at a named point inside the push (see mash_tui.store.sync).
+`MASH_SYNC_FAULT` stops the process at a named point inside the push (tests/sync/faults.py). The
+environment's `MASH_SYNC_DEADLINE_S` sets the sync deadline, as it does for `mash`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ import time
 from pathlib import Path
 
 from mash_tui.clock import SystemClock
+from mash_tui.config import Settings
 from mash_tui.domain.roles import Actor
 from mash_tui.services import contacts
 from mash_tui.services.context import open_context
-from mash_tui.services.sync import SharedDatabaseUnavailable, sync_status, sync_store
+from mash_tui.sync.errors import SharedDatabaseUnavailable
+from mash_tui.sync.link import attach
+from mash_tui.sync.round import sync_store
+from mash_tui.sync.status import sync_status
+from tests.sync.faults import install_from_environment
 
 OFFICER = Actor("olivia", "officer", None, "Olivia Officer")
 
@@ -60,7 +66,8 @@ def sync_until_quiet(ctx, deadline_s: float = 120.0) -> None:  # noqa: ANN001
 def main() -> int:
     global FAILURES
     home, url, history, first, count = sys.argv[1:6]
-    ctx = open_context(Path(home), clock=SystemClock(), shared_url=url)
+    install_from_environment()
+    ctx = attach(open_context(Settings.from_environment(home=Path(home), shared=url), clock=SystemClock()))
     for number in range(int(first), int(first) + int(count)):
         record(Path(history), f"invoke {number}")
         contacts.start_draft(ctx, OFFICER, {"note": f"op-{number}"})

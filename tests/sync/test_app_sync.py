@@ -28,12 +28,11 @@ async def _until(pilot, condition, seconds: float = 20.0) -> None:  # noqa: ANN0
 
 async def test_header_shows_online_and_work_arrives_from_another_machine(shared_url, tmp_path, clock,
                                                                          monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     officer_pc = machine(tmp_path, "officer", shared_url, clock)
     seed_users(officer_pc)
     desk = machine(tmp_path, "desk", shared_url, clock)
     sync(desk, "os:tester")
-    app = MashApp(desk.home, clock=clock, policy=desk.policy, ticking=False)
+    app = MashApp(settings=desk.settings, clock=clock, policy=desk.policy, ticking=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await _sign_in(pilot, "dan")
         await _until(pilot, lambda: app.sync_text.startswith("● online"))
@@ -53,10 +52,9 @@ async def test_header_shows_offline_and_what_waits(tmp_path, clock, monkeypatch)
     from tests.conftest import OWNER
 
     unreachable = "postgresql://nobody@127.0.0.1:1/none"
-    monkeypatch.setenv("MASH_SHARED_DB", unreachable)
     desk = machine(tmp_path, "desk", unreachable, clock)
     add_user(desk, OWNER, username="olivia", role="officer", password=PASSWORD)
-    app = MashApp(desk.home, clock=clock, policy=desk.policy, ticking=False)
+    app = MashApp(settings=desk.settings, clock=clock, policy=desk.policy, ticking=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await _sign_in(pilot, "olivia")
         await _until(pilot, lambda: app.sync_text.startswith("○ offline"))
@@ -73,14 +71,13 @@ async def test_a_partner_sees_a_new_request_arrive_without_pressing_a_key(shared
     from mash_tui.services import queue, requests
     from tests.sync.hub import ACTORS
 
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     hub_pc = machine(tmp_path, "hub", shared_url, clock)
     seed_users(hub_pc)
     reference = escalated_item(hub_pc)
     queue.claim(hub_pc, ACTORS["dan"], reference)
     police_pc = machine(tmp_path, "police", shared_url, clock)
     sync(police_pc, "os:tester")
-    app = MashApp(police_pc.home, clock=clock, policy=police_pc.policy, ticking=False)
+    app = MashApp(settings=police_pc.settings, clock=clock, policy=police_pc.policy, ticking=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await _sign_in(pilot, "pat")
         await _until(pilot, lambda: isinstance(app.screen, PartnerHomeScreen) and app.sync_text.startswith("● online"))

@@ -6,8 +6,10 @@ import pytest
 
 from mash_tui.domain.roles import Actor
 from mash_tui.services import contacts, queue
-from mash_tui.services.sync import claim_requested, list_conflicts, resolve_conflict, sync_rejections, sync_status
 from mash_tui.services.users import add_user
+from mash_tui.sync.claims import claim_requested
+from mash_tui.sync.conflicts import list_conflicts, resolve_conflict
+from mash_tui.sync.status import sync_rejections, sync_status
 from tests.conftest import PASSWORD
 from tests.sync.hub import (
     ACTORS,

@@ -20,7 +20,7 @@ import pytest
 from mash_tui.server.apply import Mutation, apply_batch
 from mash_tui.server.logins import grant_client_login
 from mash_tui.services import queue, requests
-from mash_tui.services.sync import list_conflicts, resolve_conflict
+from mash_tui.sync.conflicts import list_conflicts, resolve_conflict
 from tests.sync.hub import (
     ACTORS,
     amber_form,

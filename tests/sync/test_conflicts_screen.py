@@ -63,7 +63,7 @@ def _raise_conflict(tmp_path, shared_url: str, clock, *, kept: str = "Desk", set
 
 
 def _app(ctx, clock) -> MashApp:  # noqa: ANN001
-    return MashApp(ctx.home, clock=clock, policy=ctx.policy, ticking=False)
+    return MashApp(settings=ctx.settings, clock=clock, policy=ctx.policy, ticking=False)
 
 
 def _text(pilot: Pilot, selector: str) -> str:
@@ -78,7 +78,6 @@ def _text(pilot: Pilot, selector: str) -> str:
 @pytest.mark.parametrize("size", SIZES)
 def test_conflicts_screen_snapshot(snap_compare, shared_url, tmp_path, clock, monkeypatch,  # noqa: ANN001
                                    size: tuple[int, int]) -> None:
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     supervisor_pc = _raise_conflict(tmp_path, shared_url, clock, kept="Fenwick-Shaw", set_aside="Fenwick Shaw")
     sue = ACTORS["sue"]
 
@@ -93,7 +92,6 @@ async def test_a_supervisor_keeps_the_other_machines_value_from_the_keyboard(sha
                                                                            monkeypatch) -> None:
     from tests.sync.test_app_sync import _sign_in, _until
 
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     supervisor_pc = _raise_conflict(tmp_path, shared_url, clock, kept="Desk value", set_aside="Laptop value")
     app = _app(supervisor_pc, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -135,9 +133,8 @@ async def test_a_supervisor_keeps_the_other_machines_value_from_the_keyboard(sha
 
 async def test_resolved_conflicts_show_with_a_and_cannot_be_resolved_again(shared_url, tmp_path, clock,  # noqa: ANN001
                                                                             monkeypatch) -> None:
-    from mash_tui.services.sync import resolve_conflict
+    from mash_tui.sync.conflicts import resolve_conflict
 
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     supervisor_pc = _raise_conflict(tmp_path, shared_url, clock)
     resolve_conflict(supervisor_pc, ACTORS["sue"], 1, keep="server")
     sue = ACTORS["sue"]
@@ -161,7 +158,6 @@ async def test_a_non_supervisor_cannot_open_it(shared_url, tmp_path, clock, monk
     from mash_tui.screens.home import home_screen_for
     from mash_tui.screens.registry import screens_for
 
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     supervisor_pc = _raise_conflict(tmp_path, shared_url, clock)
     assert [actor.username for actor in ACTORS.values()
             if "conflicts" in {entry.id for entry in screens_for(actor)}] == ["sue"]
@@ -178,7 +174,6 @@ async def test_a_non_supervisor_cannot_open_it(shared_url, tmp_path, clock, monk
 
 async def test_hostile_text_in_a_conflicting_value_shows_as_typed(shared_url, tmp_path, clock,  # noqa: ANN001
                                                                   monkeypatch) -> None:
-    monkeypatch.setenv("MASH_SHARED_DB", shared_url)
     supervisor_pc = _raise_conflict(tmp_path, shared_url, clock, kept="Desk", set_aside=HOSTILE)
     sue = ACTORS["sue"]
     async with _app(supervisor_pc, clock).run_test(size=(120, 40)) as pilot:
@@ -196,7 +191,6 @@ async def test_hostile_text_in_a_conflicting_value_shows_as_typed(shared_url, tm
 async def test_without_a_shared_database_it_says_so(tmp_path, clock, monkeypatch) -> None:  # noqa: ANN001
     from mash_tui.services.context import open_context
 
-    monkeypatch.delenv("MASH_SHARED_DB", raising=False)
     ctx = open_context(tmp_path / "pc", clock=clock)
     sue = ACTORS["sue"]
     async with _app(ctx, clock).run_test(size=(80, 24)) as pilot:
@@ -206,11 +200,8 @@ async def test_without_a_shared_database_it_says_so(tmp_path, clock, monkeypatch
 
 
 async def test_an_unreachable_shared_database_is_said_in_place(tmp_path, clock, monkeypatch) -> None:  # noqa: ANN001
-    from mash_tui.services.context import open_context
-
     unreachable = "postgresql://nobody@127.0.0.1:1/none"
-    monkeypatch.setenv("MASH_SHARED_DB", unreachable)
-    ctx = open_context(tmp_path / "pc", clock=clock, shared_url=unreachable)
+    ctx = machine(tmp_path, "pc", unreachable, clock)
     sue = ACTORS["sue"]
     started = time.monotonic()
     async with _app(ctx, clock).run_test(size=(80, 24)) as pilot:

@@ -20,7 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from mash_tui.errors import UserError
 from mash_tui.services import queue
 from mash_tui.services.context import Context
-from mash_tui.services.sync import SharedDatabaseUnavailable
+from mash_tui.sync.errors import SharedDatabaseUnavailable
+from mash_tui.sync.link import SharedLink
 from mash_tui.services.users import add_user
 from tests.conftest import PASSWORD
 from tests.sync.conftest import TEMPLATE
@@ -113,20 +114,22 @@ def test_three_machines_converge(cluster_for_hypothesis, tmp_path_factory, clock
         @rule(who=st.sampled_from(USERS))
         def partition(self, who: str) -> None:
             self.cut.add(who)
-            self.pcs[who].shared_url = UNREACHABLE
+            self.pcs[who].shared = SharedLink(UNREACHABLE)
 
         @rule(who=st.sampled_from(USERS))
         def heal(self, who: str) -> None:
             self.cut.discard(who)
-            self.pcs[who].shared_url = self.url
+            self.pcs[who].shared = SharedLink(self.url)
 
         @rule(who=st.sampled_from(USERS))
         def restart(self, who: str) -> None:
+            from mash_tui.config import Settings
             from mash_tui.services.context import open_context
+            from mash_tui.sync.link import attach
 
             old = self.pcs[who]
             old.store.dispose()
-            self.pcs[who] = open_context(old.home, clock=clock, shared_url=old.shared_url)
+            self.pcs[who] = attach(open_context(Settings(home=old.home, shared_url=old.shared_url), clock=clock))
 
         @invariant()
         def one_holder_per_item(self) -> None:
@@ -136,7 +139,7 @@ def test_three_machines_converge(cluster_for_hypothesis, tmp_path_factory, clock
         def teardown(self) -> None:
             try:
                 for who in USERS:
-                    self.pcs[who].shared_url = self.url
+                    self.pcs[who].shared = SharedLink(self.url)
                 # Twice round: the second round brings each machine what the others sent in the first.
                 for _ in range(2):
                     for who in USERS:

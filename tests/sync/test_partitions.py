@@ -112,21 +112,17 @@ def test_claims_through_a_flapping_network_keep_one_holder(shared_url, proxy, tm
     assert sum(result["failures"] for result in results.values()) > 0, "the network never failed a sync"
 
 
-def _fast_deadlines(monkeypatch) -> None:  # noqa: ANN001
-    import mash_tui.server.connect
-    import mash_tui.store.sync
-
-    monkeypatch.setattr(mash_tui.store.sync, "STATEMENT_DEADLINE_S", 1.0)
-    monkeypatch.setattr(mash_tui.server.connect, "CONNECT_TIMEOUT_S", 2)
+# A statement deadline of 1 s; connecting then waits 2 s (libpq's least).
+FAST_DEADLINE_S = 1.0
 
 
 def test_a_reply_lost_after_commit_is_answered_again_not_applied_again(shared_url, proxy, tmp_path, clock,
                                                                         monkeypatch) -> None:  # noqa: ANN001
-    from mash_tui.services.sync import SharedDatabaseUnavailable
+    from mash_tui.sync.errors import SharedDatabaseUnavailable
 
-    _fast_deadlines(monkeypatch)
     seed_users(machine(tmp_path, "admin", shared_url, clock))
-    pc = machine(tmp_path, "pc", proxy.url(_database(shared_url)), clock)
+    pc = machine(tmp_path, "pc", proxy.url(_database(shared_url)), clock, deadline_s=FAST_DEADLINE_S)
+    assert pc.settings.connect_timeout_s == 2
     escalated_item(pc)
     before = server_value(shared_url, "SELECT count(*) FROM applied_mutation")
     proxy.set_mode("drop_after_commit")
@@ -145,11 +141,11 @@ def test_a_partitioned_client_gives_up_in_time_and_keeps_working(shared_url, pro
                                                                   mode) -> None:  # noqa: ANN001
     import time
 
-    from mash_tui.services.sync import SharedDatabaseUnavailable, sync_status
+    from mash_tui.sync.errors import SharedDatabaseUnavailable
+    from mash_tui.sync.status import sync_status
 
-    _fast_deadlines(monkeypatch)
     seed_users(machine(tmp_path, "admin", shared_url, clock))
-    pc = machine(tmp_path, "pc", proxy.url(_database(shared_url)), clock)
+    pc = machine(tmp_path, "pc", proxy.url(_database(shared_url)), clock, deadline_s=FAST_DEADLINE_S)
     sync(pc, "olivia")
     proxy.set_mode(mode)
     started = time.monotonic()
@@ -172,15 +168,14 @@ def test_a_machine_that_vanishes_mid_push_does_not_hold_up_the_others(shared_url
     import mash_tui.server.connect
     from mash_tui.server.apply import CHANGE_LOG_LOCK
     from mash_tui.server.connect import connect
-    from mash_tui.services.sync import SharedDatabaseUnavailable
+    from mash_tui.sync.errors import SharedDatabaseUnavailable
 
-    _fast_deadlines(monkeypatch)
     monkeypatch.setattr(mash_tui.server.connect, "IDLE_IN_TRANSACTION_MS", 3000)
     seed_users(machine(tmp_path, "admin", shared_url, clock))
-    vanishing = connect(proxy.url(_database(shared_url)), autocommit=False)
+    vanishing = connect(proxy.url(_database(shared_url)), autocommit=False, connect_timeout_s=2)
     vanishing.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOG_LOCK,))
     proxy.set_mode("blackhole")  # the server side stays open and hears nothing more
-    pc = machine(tmp_path, "pc", shared_url, clock)
+    pc = machine(tmp_path, "pc", shared_url, clock, deadline_s=FAST_DEADLINE_S)
     escalated_item(pc)
     started = time.monotonic()
     while True:

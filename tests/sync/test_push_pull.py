@@ -8,6 +8,7 @@ import pytest
 
 from mash_tui.services import queue
 from mash_tui.services.users import authenticate
+from mash_tui.sync.link import SharedLink
 from tests.conftest import PASSWORD
 from tests.sync.hub import ACTORS, escalated_item, local_rows, machine, seed_users, server_rows, server_value, sync
 
@@ -23,7 +24,7 @@ def test_users_added_hub_wide_reach_a_new_machine(shared_url, tmp_path, clock) -
     assert report.written >= 5
     assert authenticate(fresh, "olivia", PASSWORD).role == "officer"
     # Offline afterwards: the users stay on the machine.
-    fresh.shared_url = "postgresql://nobody@127.0.0.1:1/none"
+    fresh.shared = SharedLink("postgresql://nobody@127.0.0.1:1/none")
     assert authenticate(fresh, "dan", PASSWORD).role == "decision_maker"
 
 
@@ -103,7 +104,7 @@ def test_once_the_hub_has_an_administrator_only_an_administrator_adds_users(shar
     # A machine's owner, bypassing the command line's check, adds a supervisor of their own.
     rogue = machine(tmp_path, "rogue", None, clock)
     add_user(rogue, OWNER, username="mallory", role="supervisor", password=PASSWORD)
-    rogue.shared_url = shared_url
+    rogue.shared = SharedLink(shared_url)
     report = sync(rogue, "os:tester")
     assert report.rejected == 1
     assert "only an administrator may add or change users" in report.rejections[0][1]

@@ -14,9 +14,9 @@ import pytest
 
 from mash_tui.domain.matching import PersonDetails
 from mash_tui.services import prior_involvement
-from mash_tui.services.reference_sync import load_and_share
-from mash_tui.services.sync import SharedDatabaseUnavailable
 from mash_tui.store.known_persons import ReferenceDataError
+from mash_tui.sync.errors import SharedDatabaseUnavailable
+from mash_tui.sync.reference_load import load_and_share
 from tests.conftest import OWNER
 from tests.sync.hub import ACTORS, machine, seed_users, server_value, sync
 
@@ -140,13 +140,22 @@ def test_batches_are_insert_only_on_the_server(shared_url, tmp_path, clock) -> N
         connection.execute("UPDATE reference_batch SET file_name = 'other.csv'")
 
 
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+
+
 def _mash(home: Path, url: str, *args: str, password: str | None = None,
-          extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key not in ("MASH_HOME", "MASH_SHARED_DB")}
-    environment.update(extra_env or {})
+          fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`mash --home HOME --shared URL ARGS`; with `fault`, killed at that point (tests/sync/faults.py)."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("MASH_HOME", "MASH_SHARED_DB", "MASH_SYNC_FAULT")}
     if password is not None:
         environment["MASH_PASSWORD"] = password
-    return subprocess.run([sys.executable, "-m", "mash_tui", "--home", str(home), "--shared", url, *args],
+    program = [sys.executable, "-m", "mash_tui"]
+    if fault is not None:
+        environment.update({"MASH_SYNC_FAULT": fault, "PYTHONPATH": str(REPO)})
+        program = [sys.executable, str(HERE / "mash_with_faults.py")]
+    return subprocess.run([*program, "--home", str(home), "--shared", url, *args],
                           capture_output=True, text=True, env=environment, timeout=120)
 
 
@@ -192,8 +201,9 @@ def test_the_commands_load_and_publish_hub_wide(shared_url, tmp_path, clock) -> 
 
 def test_a_large_batch_lets_the_desks_own_writes_in_between_its_chunks(shared_url, tmp_path, clock,
                                                                        monkeypatch) -> None:  # noqa: ANN001
-    from mash_tui.services import contacts, reference_sync
+    from mash_tui.services import contacts
     from mash_tui.store import known_persons
+    from mash_tui.sync import reference
 
     loader = machine(tmp_path, "loader", shared_url, clock)
     seed_users(loader)
@@ -206,7 +216,7 @@ def test_a_large_batch_lets_the_desks_own_writes_in_between_its_chunks(shared_ur
         # Another unit of work on the same store: it would wait out the whole file in one transaction.
         saved_between_chunks.append(contacts.start_draft(desk, ACTORS["olivia"], {"note": "typed mid-load"}).id)
 
-    monkeypatch.setattr(reference_sync, "_let_writers_in", an_autosave_arrives)
+    monkeypatch.setattr(reference, "_let_writers_in", an_autosave_arrives)
     sync(desk, "olivia")
     assert len(saved_between_chunks) >= 1
     assert _count(desk, "known_person") == 2 and _count(desk, "contact_draft") == len(saved_between_chunks)
@@ -223,7 +233,7 @@ def test_a_machine_killed_part_way_through_a_batch_applies_it_whole_next_time(sh
     seed_users(loader)
     load_and_share(loader, OWNER, "persons", _file(tmp_path, "many.csv", persons))
     desk = tmp_path / "desk"
-    killed = _mash(desk, shared_url, "sync", "--once", extra_env={"MASH_SYNC_FAULT": "between-reference-chunks"})
+    killed = _mash(desk, shared_url, "sync", "--once", fault="between-reference-chunks")
     assert killed.returncode == -9
     connection = sqlite3.connect(desk / "mash.db")
     try:

@@ -14,11 +14,13 @@ from datetime import timedelta
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from mash_tui.app import MashApp
+from mash_tui.config import Settings
 from mash_tui.screens.decision import DecisionScreen
 from mash_tui.screens.home import HomeScreen
 from mash_tui.screens.queue import QueueScreen
 from mash_tui.screens.sync import SyncScreen
-from mash_tui.services.sync import SyncState, sync_label
+from mash_tui.sync.status import SyncState, sync_label
 from mash_tui.widgets.item_table import ItemTable
 from tests.conftest import PASSWORD
 from tests.ui.test_queue_helpers import desk_app, escalated, open_as, record, settle, steady_references
@@ -33,17 +35,20 @@ OFFLINE_REASON = "shared database unreachable: connection refused"
 
 
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The app's store is configured with a shared database that never answers."""
-    monkeypatch.setenv("MASH_SHARED_DB", UNREACHABLE)
-    return UNREACHABLE
+def offline(home) -> Settings:  # noqa: ANN001
+    """The app's settings: its store is configured with a shared database that never answers."""
+    return Settings(home=home, shared_url=UNREACHABLE)
+
+
+def offline_app(ctx, clock, settings: Settings) -> MashApp:  # noqa: ANN001
+    return MashApp(settings=settings, clock=clock, policy=ctx.policy, ticking=False)
 
 
 def _refused_by_the_server(ctx, reference: str, mutation: str, reason: str) -> None:  # noqa: ANN001
     """The outbox row of `mutation` on `reference`, as the server's refusal leaves it: rejected, with why.
 
     Stands in for a push against PostgreSQL, which the UI tests do not start; the push itself
-    records exactly these two fields (store.sync._acknowledge).
+    records exactly these two fields (sync.push._acknowledge).
     """
     from sqlmodel import select
 
@@ -69,7 +74,7 @@ def _synced_at(ctx, when) -> None:  # noqa: ANN001
 
 def _offline_state(app) -> SyncState:  # noqa: ANN001
     """What the sync loop reports while the shared database does not answer."""
-    from mash_tui.services.sync import sync_status
+    from mash_tui.sync.status import sync_status
 
     status = sync_status(app.context_when_ready())
     return SyncState(False, status.waiting, status.last_sync_at, OFFLINE_REASON, status.rejected)
@@ -113,7 +118,7 @@ def test_sync_screen_snapshot(snap_compare, ctx, clock, users, offline, refused_
         assert isinstance(pilot.app.screen, SyncScreen)
         assert pilot.app.screen.query_one("#sync-refusals", DataTable).row_count == 1
 
-    assert snap_compare(desk_app(ctx, clock), terminal_size=size, run_before=run_before)
+    assert snap_compare(offline_app(ctx, clock, offline), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -131,14 +136,14 @@ def test_queue_with_a_requested_claim_snapshot(snap_compare, ctx, clock, users, 
         await pilot.pause()
         assert _holder(pilot, amber) == "dan (req.)"
 
-    assert snap_compare(desk_app(ctx, clock), terminal_size=size, run_before=run_before)
+    assert snap_compare(offline_app(ctx, clock, offline), terminal_size=size, run_before=run_before)
 
 
 # -- keyboard flows -------------------------------------------------------------------------------
 
 
 async def test_f2_opens_the_sync_screen_and_escape_closes_it(ctx, clock, users, offline, refused_claim) -> None:  # noqa: ANN001
-    app = desk_app(ctx, clock)
+    app = offline_app(ctx, clock, offline)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_as(pilot, users["dan"], QueueScreen(users["dan"]))
         _show(app, _offline_state(app))
@@ -190,7 +195,7 @@ async def test_only_the_authors_refusals_are_listed_and_text_stays_text(ctx, clo
     _refused_by_the_server(ctx, mine, "claim_item.v1", "[bold]held[/] by \x1b[31mdee")
     theirs = escalated(ctx, users["olivia"], record(["7A"], first="Cal", last="Ng"))
     _refused_by_the_server(ctx, theirs, "escalate.v1", "olivia's escalation was refused")
-    app = desk_app(ctx, clock)
+    app = offline_app(ctx, clock, offline)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_as(pilot, users["dan"], SyncScreen(users["dan"]))
         table = app.screen.query_one("#sync-refusals", DataTable)
@@ -204,7 +209,7 @@ async def test_an_offline_claim_stays_requested_and_a_decision_waits_for_it(ctx,
 
     reference = escalated(ctx, users["olivia"], record(["16A"]))
     dm = users["dan"]
-    app = desk_app(ctx, clock)
+    app = offline_app(ctx, clock, offline)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_as(pilot, dm, QueueScreen(dm))
         assert _holder(pilot, reference) == "—"
@@ -249,7 +254,7 @@ async def test_a_refusal_arriving_with_sync_is_told_to_its_author_once(ctx, cloc
 
     reference = escalated(ctx, users["olivia"], record(["16A"]))
     queue.claim(ctx, users["dan"], reference)
-    app = desk_app(ctx, clock)
+    app = offline_app(ctx, clock, offline)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         pilot.app.screen.query_one("#username", Input).focus()

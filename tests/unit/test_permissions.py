@@ -1,7 +1,8 @@
 """Every service action, tried by every role, against the one permission table.
 
 The actions are found in the source, not listed by hand: every public function in
-`mash_tui/services/` that calls `require` (or calls, by name, one that does). Each has a case
+`mash_tui/services/` and the sync wing `mash_tui/sync/` that calls `require` (or calls, by name,
+one that does). Each has a case
 below that builds what the call needs through the services themselves (a draft of the actor's
 own, an item the actor holds, a request to the partner's agency), so that a role the table allows
 succeeds, and a role it refuses is refused by the permission check and nothing else. A service
@@ -29,7 +30,10 @@ from mash_tui.errors import PermissionRefused, UserError
 from tests.conftest import FROZEN_AT, OWNER, PASSWORD
 from tests.unit.contact_records import minimal_record
 
-SERVICES = Path(__file__).resolve().parents[2] / "mash_tui" / "services"
+PACKAGE = Path(__file__).resolve().parents[2] / "mash_tui"
+SERVICES = PACKAGE / "services"
+# The sync wing's actions are named `sync.MODULE.function`.
+ACTION_SOURCES = ((SERVICES, ""), (PACKAGE / "sync", "sync."))
 
 
 # -- finding the actions ----------------------------------------------------------------------------
@@ -50,7 +54,7 @@ def service_actions() -> dict[str, set[str]]:
     """`module.function` of every public service function that checks a permission, with the
     actions its `require` calls name (empty when it checks through another action function)."""
     found: dict[str, set[str]] = {}
-    for path in sorted(SERVICES.glob("*.py")):
+    for path, prefix in ((path, prefix) for folder, prefix in ACTION_SOURCES for path in sorted(folder.glob("*.py"))):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
         checking = {name for name, node in functions.items() if "require" in _called_names(node)}
@@ -69,7 +73,7 @@ def service_actions() -> dict[str, set[str]]:
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "require"
                         and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant)):
                     actions.add(node.args[2].value)
-            found[f"{path.stem}.{name}"] = actions
+            found[f"{prefix}{path.stem}.{name}"] = actions
     return found
 
 
@@ -189,13 +193,14 @@ class Case:
 
 
 def _services() -> Any:
-    from mash_tui.services import audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync
+    from mash_tui.services import audit, checks, chronology, clocks, contacts, feedback, queue, requests
+    from mash_tui.sync import conflicts
 
-    return audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync
+    return audit, checks, chronology, clocks, contacts, feedback, queue, requests, conflicts
 
 
 def _cases() -> dict[str, Case]:
-    audit, checks, chronology, clocks, contacts, feedback, queue, requests, sync = _services()
+    audit, checks, chronology, clocks, contacts, feedback, queue, requests, conflicts = _services()
     return {
         # capture: the officer's own drafts
         "contacts.start_draft": Case(("contact.capture",), lambda w, a: contacts.start_draft(w.ctx, a)),
@@ -281,9 +286,9 @@ def _cases() -> dict[str, Case]:
         "requests.correct_answer": Case(("request.answer",), lambda w, a: requests.correct_answer(
             w.ctx, a, w.answered_request(), findings=[], free_text="One caution in 2024.")),
         # conflicts live in the shared database, which this test does not start
-        "sync.list_conflicts": Case(("conflict.resolve",), lambda w, a: sync.list_conflicts(w.ctx, a),
-                                    allowed_failure="no shared database"),
-        "sync.resolve_conflict": Case(("conflict.resolve",), lambda w, a: sync.resolve_conflict(
+        "sync.conflicts.list_conflicts": Case(("conflict.resolve",), lambda w, a: conflicts.list_conflicts(w.ctx, a),
+                                              allowed_failure="no shared database"),
+        "sync.conflicts.resolve_conflict": Case(("conflict.resolve",), lambda w, a: conflicts.resolve_conflict(
             w.ctx, a, 1, keep="server"), allowed_failure="no shared database"),
     }
 
@@ -368,8 +373,9 @@ def test_role_may_or_may_not(world: World, monkeypatch: pytest.MonkeyPatch, func
 
     case = CASES[function]
     actor = ACTORS[role]
-    module_name, name = function.split(".")
-    module = importlib.import_module(f"mash_tui.services.{module_name}")
+    module_name, name = function.rsplit(".", 1)
+    package = "mash_tui" if module_name.startswith("sync.") else "mash_tui.services"
+    module = importlib.import_module(f"{package}.{module_name}")
     recorder = _Recorder(module, name)
     # Fixture factories call other services; only the call under test is measured. A delegating
     # function (`queue.queue`) calls another action inside, which must not reset the mark.

@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mash_tui.config import default_policy
+import mash_tui
+from mash_tui.config import default_policy, load_rules
 from mash_tui.domain.codes import CONCERN_CATEGORIES, RagLevel
 from mash_tui.domain.contact import Contact, parse_contacts
-from mash_tui.domain.rag import SHIPPED_RULES, RulesError, load_rules, parse_rules, recommend
+from mash_tui.domain.rag import RulesError, parse_rules, recommend
+from mash_tui.paths import SHIPPED_RULES
 from tests.unit.contact_records import child, contact_with
 
 RULES = load_rules()
@@ -37,8 +39,8 @@ def test_the_shipped_table_is_the_domain_table_in_order():
     assert all(rule.reason for rule in RULES.rules)
 
 
-def test_the_shipped_file_is_found_beside_the_package():
-    assert SHIPPED_RULES.is_file() and SHIPPED_RULES.parent.name == "data"
+def test_the_shipped_file_is_found_inside_the_package():
+    assert SHIPPED_RULES.is_file() and SHIPPED_RULES.parent == Path(mash_tui.__file__).resolve().parent / "data"
 
 
 def test_the_domain_example_is_red_for_physical_abuse_by_an_adult_with_an_injury():

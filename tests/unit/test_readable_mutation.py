@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mash_tui.services.sync_overview import readable_mutation
+from mash_tui.sync.status import readable_mutation
 
 
 @pytest.mark.parametrize(

@@ -1,51 +1,28 @@
-"""The client's half of sync: push the outbox to the shared database, pull the change log back.
+"""Push: the outbox sent to the shared database, and its answers kept here.
 
 Push sends pending mutations in client order, a batch per PostgreSQL transaction, then marks them
 applied or rejected in one SQLite transaction. A crash between the two is harmless: the next push
 sends them again and the server answers from its record of what it applied.
-
-Pull reads `seq > cursor` through the server's scope-checked function and writes the rows and the
-new cursor in one SQLite transaction. Rows with local edits still waiting are left alone; they
-settle when the push is acknowledged, which brings the server's copy back.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import sqlite3
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mash_tui.server.apply import Mutation, Outcome, apply_batch
 from mash_tui.store.db import Store
-from mash_tui.store.sync_apply import apply_rows, ordered, remove_refused_rows
+from mash_tui.sync import faults
+from mash_tui.sync.connection import Identity, deadline
+from mash_tui.sync.errors import SyncUnavailable
+from mash_tui.sync.rows import apply_rows, ordered, remove_refused_rows
 
 if TYPE_CHECKING:
     import psycopg
 
 PUSH_BATCH = 500
-PULL_PAGE = 2000
-# A blackholed network answers nothing: without a deadline a push would wait for ever.
-STATEMENT_DEADLINE_S = float(os.environ.get("MASH_SYNC_DEADLINE_S", "10"))
-FAULT_ENV = "MASH_SYNC_FAULT"
-
-
-def fault_point(name: str) -> None:
-    """Crash tests stop the process here, as a power cut would (`MASH_SYNC_FAULT=name`)."""
-    if os.environ.get(FAULT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-class SyncUnavailable(Exception):
-    """The shared database cannot be reached or dropped the connection; try again later."""
 
 
 @dataclass
@@ -56,61 +33,6 @@ class PushReport:
     replayed: int = 0
     conflicts: int = 0
     rejections: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class PullReport:
-    received: int = 0
-    written: int = 0
-    skipped: int = 0
-    cursor: int = 0
-
-
-@dataclass(frozen=True)
-class Identity:
-    client_id: str
-    username: str
-
-
-def identity_of(store: Store, username: str) -> Identity:
-    from mash_tui.store.unit_of_work import client_state
-
-    with store.writing() as session:
-        state = client_state(session)
-        return Identity(state.client_id, username)
-
-
-@contextmanager
-def deadline(connection: psycopg.Connection, seconds: float | None = None) -> Iterator[None]:
-    """Give up on a statement the network swallowed: shut the socket so the wait ends in an error."""
-    seconds = STATEMENT_DEADLINE_S if seconds is None else seconds
-    fired = threading.Event()
-
-    def cut() -> None:
-        fired.set()
-        try:
-            probe = socket.socket(fileno=os.dup(connection.fileno()))
-            try:
-                probe.shutdown(socket.SHUT_RDWR)
-            finally:
-                probe.close()
-        except OSError:
-            pass
-
-    timer = threading.Timer(seconds, cut)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-def register(connection: psycopg.Connection, identity: Identity) -> list[str]:
-    """Tell the server who syncs; it answers with the scopes that user's role may pull."""
-    with deadline(connection):
-        row = connection.execute("SELECT register_client(%s, %s)", (identity.client_id, identity.username)).fetchone()
-    return sorted(row[0])
 
 
 def _pending(connection: sqlite3.Connection, limit: int) -> list[Mutation]:
@@ -131,8 +53,8 @@ def pending_keys(connection: sqlite3.Connection) -> set[tuple[str, str]]:
     return {(kind, str(entity_id)) for kind, entity_id in rows}
 
 
-def push(store: Store, connection: psycopg.Connection, identity: Identity, *, batch_size: int = PUSH_BATCH,
-         ) -> PushReport:
+def push(store: Store, connection: psycopg.Connection, identity: Identity, *, deadline_s: float,
+         batch_size: int = PUSH_BATCH) -> PushReport:
     import psycopg
 
     report = PushReport()
@@ -143,17 +65,17 @@ def push(store: Store, connection: psycopg.Connection, identity: Identity, *, ba
             batch = _pending(local, batch_size)
             if not batch:
                 return report
-            fault_point("before-push")
+            faults.fault_point("before-push")
             try:
-                with deadline(connection):
+                with deadline(connection, deadline_s):
                     outcomes = apply_batch(connection, identity.client_id, batch)
             except (psycopg.OperationalError, psycopg.errors.QueryCanceled) as error:
                 _record_failure(local, batch, error)
                 raise SyncUnavailable(str(error).strip().splitlines()[0] if str(error).strip() else "connection lost") \
                     from error
-            fault_point("after-server-commit")
+            faults.fault_point("after-server-commit")
             _acknowledge(local, outcomes, index)
-            fault_point("after-acknowledge")
+            faults.fault_point("after-acknowledge")
             report.sent += len(batch)
             for outcome in outcomes:
                 report.replayed += outcome.replayed
@@ -264,79 +186,3 @@ def _acknowledge(local: sqlite3.Connection, outcomes: list[Outcome], index: _Pen
 def _images_of(local: sqlite3.Connection, mutation_id: str) -> list[dict[str, Any]]:
     row = local.execute("SELECT payload FROM outbox WHERE mutation_id = ?", (mutation_id,)).fetchone()
     return list(json.loads(row[0]).get("rows") or []) if row else []
-
-
-def scope_key(scopes: list[str]) -> str:
-    return ",".join(sorted(scopes))
-
-
-def pull(store: Store, connection: psycopg.Connection, identity: Identity, scopes: list[str], *,
-         page: int = PULL_PAGE) -> PullReport:
-    import psycopg
-
-    report = PullReport()
-    key = scope_key(scopes)
-    local = store.raw_connection()
-    try:
-        cursor = _cursor(local, key)
-        while True:
-            try:
-                with deadline(connection):
-                    with connection.transaction():
-                        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                        rows = connection.execute(
-                            "SELECT seq, kind, entity_id, data FROM pull_changes(%s, %s, %s)",
-                            (identity.client_id, cursor, page),
-                        ).fetchall()
-                        head = connection.execute("SELECT change_log_head()").fetchone()[0]
-            except psycopg.OperationalError as error:
-                raise SyncUnavailable((str(error).strip().splitlines() or ["connection lost"])[0]) from error
-            # A short page means everything up to the head was read, the rows out of scope included.
-            new_cursor = rows[-1][0] if len(rows) == page else max(head, cursor)
-            written, skipped = _apply_page(local, key, new_cursor, rows)
-            report.received += len(rows)
-            report.written += written
-            report.skipped += skipped
-            cursor = new_cursor
-            if len(rows) < page:
-                report.cursor = cursor
-                return report
-    finally:
-        local.close()
-
-
-def _cursor(local: sqlite3.Connection, key: str) -> int:
-    row = local.execute("SELECT cursor FROM sync_cursor WHERE scopes = ?", (key,)).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _apply_page(local: sqlite3.Connection, key: str, new_cursor: int, rows: list[tuple[Any, ...]]) -> tuple[int, int]:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    local.execute("PRAGMA foreign_keys = OFF")
-    local.execute("BEGIN IMMEDIATE")
-    try:
-        skip = pending_keys(local) if rows else set()
-        written, skipped = apply_rows(
-            local, ({"kind": kind, "id": entity_id, "data": data} for _seq, kind, entity_id, data in rows), skip=skip
-        )
-        local.execute(
-            "INSERT INTO sync_cursor (scopes, cursor, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(scopes) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            (key, new_cursor, now),
-        )
-        local.execute("UPDATE client_state SET last_sync_at = ?, pull_cursor = ? WHERE id = 1", (now, new_cursor))
-        local.execute("COMMIT")
-    except BaseException:
-        local.execute("ROLLBACK")
-        raise
-    finally:
-        local.execute("PRAGMA foreign_keys = ON")
-    return written, skipped
-
-
-def wait_for_poke(connection: psycopg.Connection, timeout: float) -> bool:
-    """Block until a NOTIFY arrives on a LISTENing connection (True) or `timeout` passes (False)."""
-    deadline_at = time.monotonic() + timeout
-    for _notice in connection.notifies(timeout=max(0.0, deadline_at - time.monotonic()), stop_after=1):
-        return True
-    return False
