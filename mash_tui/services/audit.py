@@ -63,26 +63,14 @@ def show_audit(
     `subject` matches the event's subject reference (a contact or item reference) or the id of
     the row it touched, so a child's record, a match result and a request can all be traced.
     """
-    from sqlmodel import col, or_, select
-
-    from mash_tui.store.tables import AuditEvent
+    from mash_tui.store.audit_events import latest_events
     from mash_tui.store.unit_of_work import unit_of_work
 
     require(ctx, actor, "audit.view", subject_ref=subject)
     if since is not None and since.tzinfo is None:
         raise ValueError("since must be timezone-aware")
-    query = select(AuditEvent)
-    if user:
-        query = query.where(AuditEvent.actor == user)
-    if subject:
-        query = query.where(or_(AuditEvent.subject_ref == subject, AuditEvent.entity_id == subject))
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= since)
-    query = query.order_by(col(AuditEvent.seq).desc())
-    if limit is not None:
-        query = query.limit(limit)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        rows = uow.session.exec(query).all()
+        rows = latest_events(uow.session, user=user, subject=subject, since=since, limit=limit)
         entries = [
             AuditEntry(row.seq or 0, row.id, row.occurred_at, row.actor, row.role, row.action, row.entity,
                        row.entity_id, row.subject_ref, dict(row.details))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from mash_tui.domain.codes import AGENCIES, CONCERN_CATEGORIES, DOMESTIC_ABUSE_CATEGORIES, RagLevel
+from mash_tui.domain.codes import AGENCIES, AGENCY_LABELS, CONCERN_CATEGORIES, DOMESTIC_ABUSE_CATEGORIES, RagLevel
 from mash_tui.domain.contact import Contact, validate_contact
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.domain.workflow import HELD_STATES, REQUEST_CLOCKS
@@ -23,21 +23,22 @@ from mash_tui.errors import PermissionRefused, UserError
 from mash_tui.services.authz import require
 from mash_tui.services.clocks import end_clock, meet_clocks, start_clock
 from mash_tui.services.context import Context
-from mash_tui.store.casework import ContactRecord, ItemEvent, WorkItem
-from mash_tui.store.requests import InformationRequest, MashDiscussion, RequestAnswer
-from mash_tui.store.tables import AppUser
+from mash_tui.store.casework import ItemEvent, WorkItem
+from mash_tui.store.contacts import latest_contact
+from mash_tui.store.items import item_by_reference
+from mash_tui.store.requests import (
+    InformationRequest,
+    MashDiscussion,
+    RequestAnswer,
+    agencies_asked,
+    answers_to,
+    discussions_on_item,
+    request_by_ref,
+    requests_on_item,
+    requests_to_agency,
+)
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
-
-AGENCY_LABELS = {
-    "police": "Police",
-    "health": "Health",
-    "education": "Education",
-    "housing": "Housing",
-    "probation": "Probation",
-    "substance_misuse": "Substance-misuse services",
-    "adult_social_care": "Adult social care",
-    "early_help": "Early help",
-}
+from mash_tui.store.users import user_by_name
 
 # Who is asked by default. RED and AMBER: police, health and education, the three agencies a strategy
 # discussion or a MASH discussion cannot do without. GREEN: the universal services that see the child
@@ -315,19 +316,13 @@ def _person_view(person: dict[str, Any]) -> SharedPerson:
 
 def _answers_of(session: Session, request_ids: list[str]) -> dict[str, list[AnswerView]]:
     found: dict[str, list[AnswerView]] = {request_id: [] for request_id in request_ids}
-    if not request_ids:
-        return found
-    for start in range(0, len(request_ids), 500):
-        chunk = request_ids[start:start + 500]
-        rows = session.exec(
-            select(RequestAnswer).where(col(RequestAnswer.request_id).in_(chunk))
-            .order_by(col(RequestAnswer.answered_at), col(RequestAnswer.id))
-        ).all()
-        superseded = {row.supersedes_id for row in rows if row.supersedes_id}
-        for row in rows:
-            findings = tuple(Finding(**finding) for finding in row.findings)
-            found[row.request_id].append(AnswerView(row.id, findings, row.free_text, row.answered_by,
-                                                    row.answered_at, row.supersedes_id, row.id in superseded))
+    rows = answers_to(session, request_ids)
+    # A correction answers the same request, so the answer it supersedes is always among `rows`.
+    superseded = {row.supersedes_id for row in rows if row.supersedes_id}
+    for row in rows:
+        findings = tuple(Finding(**finding) for finding in row.findings)
+        found[row.request_id].append(AnswerView(row.id, findings, row.free_text, row.answered_by,
+                                                row.answered_at, row.supersedes_id, row.id in superseded))
     return found
 
 
@@ -346,12 +341,12 @@ def _views(session: Session, rows: list[InformationRequest]) -> list[RequestView
 
 def _find(session: Session, key: str) -> InformationRequest | None:
     """A request by its reference (R-...) or its id."""
-    row = session.exec(select(InformationRequest).where(InformationRequest.request_ref == key)).first()
+    row = request_by_ref(session, key)
     return row if row is not None else session.get(InformationRequest, key)
 
 
 def _item(session: Session, reference: str) -> WorkItem:
-    item = session.exec(select(WorkItem).where(WorkItem.reference == reference)).first()
+    item = item_by_reference(session, reference)
     if item is None:
         raise RequestRefused(f"no queue item with reference {reference!r}")
     return item
@@ -360,10 +355,7 @@ def _item(session: Session, reference: str) -> WorkItem:
 def _contact_of(session: Session, item: WorkItem) -> Contact:
     if item.contact_id is None:
         raise RequestRefused(f"{item.reference}: the contact is still being captured; send requests once it is submitted")
-    row = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == item.reference)
-        .order_by(col(ContactRecord.version).desc())
-    ).first()
+    row = latest_contact(session, item.reference)
     assert row is not None
     return validate_contact(row.record)
 
@@ -384,11 +376,7 @@ def _held(item: WorkItem, actor: Actor) -> None:
 
 
 def _open_agencies(session: Session, item_id: str) -> set[str]:
-    rows = session.exec(
-        select(InformationRequest.agency).where(InformationRequest.item_id == item_id,
-                                                col(InformationRequest.state).in_(OPEN_REQUEST_STATES))
-    ).all()
-    return set(rows)
+    return agencies_asked(session, item_id, OPEN_REQUEST_STATES)
 
 
 def _limit(ctx: Context, value: str | None, what: str) -> str | None:
@@ -547,13 +535,8 @@ def information_gathering(ctx: Context, actor: Actor, reference: str) -> Gatheri
     require(ctx, actor, "request.view_all", subject_ref=reference)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         item = _item(uow.session, reference)
-        rows = uow.session.exec(
-            select(InformationRequest).where(InformationRequest.item_id == item.id)
-            .order_by(col(InformationRequest.sent_at), col(InformationRequest.request_ref))
-        ).all()
-        discussions = uow.session.exec(
-            select(MashDiscussion).where(MashDiscussion.item_id == item.id).order_by(col(MashDiscussion.recorded_at))
-        ).all()
+        rows = requests_on_item(uow.session, item.id)
+        discussions = discussions_on_item(uow.session, item.id)
         uow.audit("request.view_item", "work_item", item.id, subject_ref=reference,
                   details={"requests": len(rows)})
         return GatheringView(
@@ -603,7 +586,7 @@ def record_mash_discussion(ctx: Context, actor: Actor, reference: str, *, partic
 def _agency_of(ctx: Context, actor: Actor) -> str:
     """The agency the store holds for this partner: the one thing that decides what they see."""
     with ctx.store.reading() as session:
-        user = session.exec(select(AppUser).where(AppUser.username == actor.username)).first()
+        user = user_by_name(session, actor.username)
     if user is None or not user.active or user.role != Role.PARTNER or not user.agency:
         _audit_refusal(ctx, actor, None, "no partner agency")
         raise PermissionRefused("only a partner agency's user can see that agency's requests")
@@ -644,10 +627,7 @@ def list_my_requests(ctx: Context, actor: Actor, *, open_only: bool = False) -> 
     require(ctx, actor, "request.view_own")
     agency = _agency_of(ctx, actor)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        query = select(InformationRequest).where(InformationRequest.agency == agency)
-        if open_only:
-            query = query.where(col(InformationRequest.state).in_(OPEN_REQUEST_STATES))
-        rows = list(uow.session.exec(query).all())
+        rows = requests_to_agency(uow.session, agency, states=OPEN_REQUEST_STATES if open_only else None)
         views = _views(uow.session, rows)
         uow.audit("request.list", "information_request", None, details={"agency": agency, "requests": len(views)})
     return sorted(views, key=_partner_order)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from mash_tui.store.casework import ItemEvent, WorkItem
+from mash_tui.store.casework import Breach, Decision, ItemClock, ItemEvent, Rating, WorkItem
 
 # SQLite refuses statements with too many bound values: long id lists are read in chunks.
 CHUNK = 500
@@ -66,3 +66,23 @@ def events_of_kind(session: Session, item_ids: list[str], kind: str) -> list[Ite
 def events_of_item_unordered(session: Session, item_id: str) -> list[ItemEvent]:
     """The item's events as the store holds them; the caller orders them."""
     return list(session.exec(select(ItemEvent).where(ItemEvent.item_id == item_id)).all())
+
+
+def ratings_of_item(session: Session, item_id: str) -> list[Rating]:
+    """The item's ratings, the first first: each re-rating reads against the one before."""
+    return list(session.exec(
+        select(Rating).where(Rating.item_id == item_id).order_by(col(Rating.rated_at), col(Rating.id))
+    ).all())
+
+
+def decisions_on_item(session: Session, item_id: str) -> list[Decision]:
+    """The item's decisions, in no set order."""
+    return list(session.exec(select(Decision).where(Decision.item_id == item_id)).all())
+
+
+def breaches_of_item(session: Session, item_id: str) -> list[tuple[Breach, str | None]]:
+    """The item's recorded breaches, each with its clock's own label (None: the clock's usual name)."""
+    return list(session.exec(
+        select(Breach, ItemClock.label).join(ItemClock, col(ItemClock.id) == Breach.clock_id)
+        .where(Breach.item_id == item_id)
+    ).all())
