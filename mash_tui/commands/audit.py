@@ -16,7 +16,7 @@ from mash_tui.commands.common import acting_user, add_acting_argument, context_o
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from mash_tui.services.audit import AuditEntry
+    from mash_tui.services.views import AuditEntry
 
 EXIT_BROKEN = 1
 

@@ -197,7 +197,10 @@ ITEM_EVENT_LABELS: dict[str, str] = {
     "stepped_up": "stepped up",
     "feedback_given": "referrer told the outcome",
 }
-# An information request's state; an open request past its due time reads OVERDUE.
+# An information request's state: sent and seen requests wait for the agency's answer.
+REQUEST_STATES = ("sent", "seen", "answered", "withdrawn")
+OPEN_REQUEST_STATES = ("sent", "seen")
+# An open request past its due time reads OVERDUE.
 REQUEST_STATE_LABELS: dict[str, str] = {
     "sent": "sent",
     "seen": "seen",

@@ -34,7 +34,7 @@ from mash_tui.screens.base import DeskScreen
 if TYPE_CHECKING:
     from mash_tui.domain.matching import PersonDetails
     from mash_tui.domain.routing import RoutingProposal
-    from mash_tui.services.checks import CandidateCheck, PersonCheck
+    from mash_tui.services.views import CandidateCheck, PersonCheck
 
 
 

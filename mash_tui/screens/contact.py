@@ -60,8 +60,7 @@ from mash_tui.screens.base import DeskScreen
 from mash_tui.screens.modals import ConfirmPrompt
 
 if TYPE_CHECKING:
-    from mash_tui.services.contacts import ContactView, DraftView
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ContactView, DraftView, ItemView
 
 # Well inside the promise that every change is on disk within a second, with room for the
 # save in flight when the change was made.

@@ -52,7 +52,7 @@ from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.queue import ItemView, RecommendationView
+    from mash_tui.services.views import ItemView, RecommendationView
 
 RATINGS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN")]
 _DECIDABLE = HELD_STATES | {ItemState.ESCALATED}

@@ -32,7 +32,7 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.requests import RequestView
+    from mash_tui.services.views import RequestView
 
 RAG_WIDTH = 7
 TIME_LEFT_WIDTH = 15

@@ -29,7 +29,7 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
-    from mash_tui.services.queue import ItemView, RecommendationView
+    from mash_tui.services.views import ItemView, RecommendationView
 
 CLOSING_CHOICES = [(outcome, DECISION_OUTCOME_LABELS[outcome]) for outcome in CLOSING_OUTCOMES]
 

@@ -35,7 +35,7 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.requests import GatheringView, RequestDraft, RequestView
+    from mash_tui.services.views import GatheringView, RequestDraft, RequestView
 
 _ACTION_PERMISSIONS = {
     "compose": "request.send",

@@ -9,7 +9,6 @@ involvement, or one closed within the policy window, propose routing to the allo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -17,10 +16,11 @@ from sqlmodel import Session
 
 from mash_tui.domain.matching import PersonDetails, normalise_sex
 from mash_tui.domain.roles import Actor
-from mash_tui.domain.routing import Involvement, RoutingProposal
+from mash_tui.domain.routing import RoutingProposal
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import CandidateCheck, EarlierContact, PersonCheck
 from mash_tui.store.casework import ContactDraft, ContactRecord, MatchDecision
 from mash_tui.store.contacts import first_received_at, latest_contact, reference_is_known
 from mash_tui.store.match_decisions import decisions_on_candidates, decisions_on_contact
@@ -28,38 +28,6 @@ from mash_tui.store.unit_of_work import unit_of_work
 
 PERSON_ROLES = ("child", "adult")
 DECISIONS = ("confirmed", "rejected")
-
-
-@dataclass(frozen=True)
-class EarlierContact:
-    reference: str
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class CandidateCheck:
-    """One record a person may be, with everything the officer needs to confirm or reject it."""
-
-    candidate_id: str
-    source: str
-    score: float
-    band: str | None
-    reasons: tuple[str, ...]
-    person: PersonDetails
-    involvements: list[Involvement] = field(default_factory=list)
-    earlier_contacts: list[EarlierContact] = field(default_factory=list)
-    decision: str | None = None
-
-
-@dataclass(frozen=True)
-class PersonCheck:
-    """A child or adult on the contact, and their candidates, best first."""
-
-    reference: str
-    role: str
-    index: int
-    person: PersonDetails
-    candidates: list[CandidateCheck]
 
 
 # -- decisions, shared with the recommendation ------------------------------------------------------

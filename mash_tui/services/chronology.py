@@ -7,18 +7,15 @@ discussions, breaches) every time the chronology is asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from mash_tui.clock import to_local
 from mash_tui.domain.codes import AGENCY_LABELS, CLOCK_LABELS, SOURCES_OF_CONTACT, feedback_words
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import ChronologyEntry
 from mash_tui.store.audit_events import events_about
 from mash_tui.store.casework import ItemEvent, WorkItem
 from mash_tui.store.contacts import contact_versions, draft_by_reference
@@ -49,27 +46,6 @@ _RATING_WORDS = {
     "override": "Re-rated on decision",
     "rerate": "Re-rated",
 }
-
-
-@dataclass(frozen=True)
-class ChronologyEntry:
-    at: datetime
-    kind: str
-    actor: str
-    summary: str
-    details: dict[str, Any] = field(default_factory=dict)
-    # Orders entries at the same instant as they were written (uuid7 ids sort by creation).
-    order: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "at_local": to_local(self.at).isoformat(),
-            "kind": self.kind,
-            "actor": self.actor,
-            "summary": self.summary,
-            "details": self.details,
-        }
 
 
 def _words(value: str | None) -> str:

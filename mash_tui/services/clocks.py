@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -11,6 +10,7 @@ from mash_tui.domain.codes import CLOCK_LABELS
 from mash_tui.domain.roles import Actor
 from mash_tui.domain.timescales import ClockState, ClockWindow
 from mash_tui.services.context import Context
+from mash_tui.services.views import Board, BoardClock, BoardItem, ClockView
 from mash_tui.store import clocks as stored_clocks
 from mash_tui.store.casework import Breach, ItemClock, WorkItem
 from mash_tui.store.clocks import live_clocks
@@ -60,19 +60,6 @@ def _breach_if_overdue(uow: UnitOfWork, clock: ItemClock) -> None:
         item = uow.session.get(WorkItem, clock.item_id)
         assert item is not None
         _record_breach(uow, clock, item)
-
-
-@dataclass(frozen=True)
-class ClockView:
-    id: str
-    item_id: str
-    reference: str
-    clock: str
-    label: str
-    started_at: datetime
-    due_at: datetime
-    met_at: datetime | None
-    breached_at: datetime | None
 
 
 def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
@@ -202,35 +189,6 @@ def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None,
 
 
 # -- the supervisor pane's poll -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BoardClock:
-    clock: str
-    label: str
-    started_at: datetime
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BoardItem:
-    """An open item as the supervisor pane shows it, with its running clocks only."""
-
-    id: str
-    reference: str
-    state: str
-    rag: str
-    children: str
-    claimed_by: str | None
-    clocks: tuple[BoardClock, ...]
-
-
-@dataclass(frozen=True)
-class Board:
-    # Changes whenever any item changes (a new item, or a version step), so an unchanged store
-    # answers the pane's poll without reading every row again.
-    fingerprint: tuple[int, int]
-    items: list[BoardItem] | None
 
 
 def clock_board(ctx: Context, actor: Actor, *, known: tuple[int, int] | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import ContactView, DraftView
 from mash_tui.store import contacts as stored_contacts
 from mash_tui.store.casework import ContactDraft, ContactRecord
 from mash_tui.store.known_persons import index_contact_people
@@ -32,33 +32,6 @@ class ContactInvalid(UserError):
     def __init__(self, problems: list[ContactProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(str(problem) for problem in problems))
-
-
-@dataclass(frozen=True)
-class DraftView:
-    id: str
-    reference: str
-    status: str
-    version: int
-    form: dict[str, Any]
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ContactView:
-    id: str
-    reference: str
-    version: int
-    author: str
-    received_at: datetime
-    submitted_at: datetime
-    record: dict[str, Any]
-    children: str
-    recommended_rag: str
-    rules: list[str]
-    reasons: list[str]
-    flags: list[str]
-    superseded: bool = False
 
 
 def _draft_view(draft: ContactDraft) -> DraftView:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from mash_tui.services.clocks import (
     supersede_clocks,
 )
 from mash_tui.services.context import Context
+from mash_tui.services.views import FeedbackView, ItemView, RecommendationView
 from mash_tui.store.casework import ContactDraft, ContactRecord, Decision, ItemEvent, Rating, WorkItem
 from mash_tui.store.contacts import latest_contact, received_at
 from mash_tui.store.items import events_of_item, events_of_kind, item_by_reference, items_in_states
@@ -45,69 +46,6 @@ from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
 
 class ItemRefused(UserError):
     """An action the item's state or holder does not allow; the message says why."""
-
-
-@dataclass(frozen=True)
-class FeedbackView:
-    """One telling of the outcome to the referrer (DOMAIN.md step 9)."""
-
-    how: str
-    at: datetime
-    by: str
-    note: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"how": self.how, "at": self.at.isoformat(), "by": self.by, "note": self.note}
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: str
-    reference: str
-    state: str
-    rag: str
-    children: str
-    claimed_by: str | None
-    claimed_at: datetime | None
-    outcome: str | None
-    immediate_danger: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    rag_rated_at: datetime | None
-    clocks: list[ClockView] = field(default_factory=list)
-    # This machine's claim still waits for the shared database's answer: a decision waits too.
-    claim_requested: bool = False
-    # Each time the referrer was told the outcome, oldest first.
-    feedback: list[FeedbackView] = field(default_factory=list)
-
-    @property
-    def feedback_given_at(self) -> datetime | None:
-        return self.feedback[-1].at if self.feedback else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "state": self.state,
-            "rag": self.rag,
-            "children": self.children,
-            "claimed_by": self.claimed_by,
-            "outcome": self.outcome,
-            "immediate_danger": self.immediate_danger,
-            "version": self.version,
-            "clocks": [
-                {
-                    "clock": clock.clock,
-                    "start": clock.started_at.isoformat(),
-                    "due": clock.due_at.isoformat(),
-                    "met_at": clock.met_at.isoformat() if clock.met_at else None,
-                    "breached_at": clock.breached_at.isoformat() if clock.breached_at else None,
-                }
-                for clock in self.clocks
-            ],
-            "feedback": [given.as_json() for given in self.feedback],
-            "feedback_given_at": self.feedback_given_at.isoformat() if self.feedback_given_at else None,
-        }
 
 
 def _view(item: WorkItem, clocks: list[ClockView] | None = None, requested: set[str] | None = None,
@@ -193,20 +131,6 @@ def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
         if received is not None:
             times.append(received)
     return times
-
-
-@dataclass(frozen=True)
-class RecommendationView:
-    reference: str
-    rag: str
-    rules: list[str]
-    reasons: list[str]
-    flags: list[str]
-    repeat_reason: str | None
-    officer_may_close: bool
-    # The open (or recently closed) case of a confirmed match: who already knows the child.
-    routing_worker: str | None = None
-    routing_reason: str | None = None
 
 
 def recommendation_for(ctx: Context, actor: Actor, reference: str) -> RecommendationView:

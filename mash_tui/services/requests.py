@@ -9,13 +9,19 @@ item's rating when sent), met by the agency's answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from mash_tui.domain.codes import AGENCIES, AGENCY_LABELS, CONCERN_CATEGORIES, DOMESTIC_ABUSE_CATEGORIES, RagLevel
+from mash_tui.domain.codes import (
+    AGENCIES,
+    AGENCY_LABELS,
+    CONCERN_CATEGORIES,
+    DOMESTIC_ABUSE_CATEGORIES,
+    OPEN_REQUEST_STATES,
+    RagLevel,
+)
 from mash_tui.domain.contact import Contact, validate_contact
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.domain.workflow import HELD_STATES, REQUEST_CLOCKS
@@ -23,6 +29,7 @@ from mash_tui.errors import PermissionRefused, UserError
 from mash_tui.services.authz import require
 from mash_tui.services.clocks import end_clock, meet_clocks, start_clock
 from mash_tui.services.context import Context
+from mash_tui.services.views import AnswerView, DiscussionView, Finding, GatheringView, RequestDraft, RequestView, SharedPerson
 from mash_tui.store.casework import ItemEvent, WorkItem
 from mash_tui.store.contacts import latest_contact
 from mash_tui.store.items import item_by_reference
@@ -51,8 +58,6 @@ DEFAULT_AGENCIES = {
 _SUBSTANCE_CATEGORIES = frozenset({"1B", "1C", "2B", "2C"})
 _ADULT_NEEDS_CATEGORIES = frozenset({"4B", "4C", "5B", "5C", "6B", "6C"})
 
-OPEN_REQUEST_STATES = ("sent", "seen")
-REQUEST_STATES = ("sent", "seen", "answered", "withdrawn")
 
 
 class RequestRefused(UserError):
@@ -60,157 +65,6 @@ class RequestRefused(UserError):
 
 
 # -- what screens and the command line get --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SharedPerson:
-    key: str  # "child:0", "adult:1"
-    role: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    person: str
-    known: bool
-    summary: str | None = None
-    current_risks: str | None = None
-    agency_contact: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"person": self.person, "known": self.known, "summary": self.summary,
-                "current_risks": self.current_risks, "agency_contact": self.agency_contact}
-
-
-@dataclass(frozen=True)
-class AnswerView:
-    id: str
-    findings: tuple[Finding, ...]
-    free_text: str | None
-    answered_by: str
-    answered_at: datetime
-    supersedes_id: str | None
-    superseded: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "findings": [finding.as_json() for finding in self.findings],
-                "free_text": self.free_text, "answered_by": self.answered_by,
-                "answered_at": self.answered_at.isoformat(), "supersedes_id": self.supersedes_id,
-                "superseded": self.superseded}
-
-
-@dataclass(frozen=True)
-class RequestView:
-    id: str
-    request_ref: str
-    reference: str
-    agency: str
-    question: str | None
-    summary: str
-    people: tuple[SharedPerson, ...]
-    rag: str
-    sent_by: str
-    sent_at: datetime
-    due_at: datetime
-    state: str
-    seen_at: datetime | None
-    answered_at: datetime | None
-    withdrawn_at: datetime | None
-    withdrawn_reason: str | None
-    chase_count: int
-    last_chased_at: datetime | None
-    version: int
-    answers: tuple[AnswerView, ...] = ()
-
-    @property
-    def agency_label(self) -> str:
-        return AGENCY_LABELS.get(self.agency, self.agency)
-
-    @property
-    def children(self) -> str:
-        return ", ".join(person.name for person in self.people if person.role == "child")
-
-    @property
-    def answer(self) -> AnswerView | None:
-        """The answer in force: the latest correction, or the first answer if never corrected."""
-        current = [answer for answer in self.answers if not answer.superseded]
-        return current[-1] if current else None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_REQUEST_STATES
-
-    def status_at(self, now: datetime) -> str:
-        """sent, seen, answered or withdrawn; or overdue once an open request passes its due time."""
-        if self.is_open and now > self.due_at:
-            return "overdue"
-        return self.state
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "request_ref": self.request_ref,
-            "reference": self.reference,
-            "agency": self.agency,
-            "question": self.question,
-            "summary": self.summary,
-            "people": [{"key": p.key, "role": p.role, "name": p.name, "description": p.description}
-                       for p in self.people],
-            "rag": self.rag,
-            "sent_by": self.sent_by,
-            "sent_at": self.sent_at.isoformat(),
-            "due": self.due_at.isoformat(),
-            "state": self.state,
-            "seen_at": _iso(self.seen_at),
-            "answered_at": _iso(self.answered_at),
-            "withdrawn_at": _iso(self.withdrawn_at),
-            "withdrawn_reason": self.withdrawn_reason,
-            "chase_count": self.chase_count,
-            "answer": self.answer.as_json() if self.answer else None,
-            "corrections": max(len(self.answers) - 1, 0),
-        }
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    """What the composer starts from: the item, what would be shared, and the default agencies."""
-
-    reference: str
-    rag: str
-    state: str
-    children: str
-    summary: str
-    people: tuple[SharedPerson, ...]
-    agencies: tuple[tuple[str, str], ...]
-    defaults: tuple[str, ...]
-    already_open: tuple[str, ...]
-    clock: str
-    due_at: datetime
-    consent: str
-
-
-@dataclass(frozen=True)
-class DiscussionView:
-    id: str
-    participants: tuple[str, ...]
-    summary: str
-    agreed_actions: str | None
-    recorded_by: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class GatheringView:
-    """One item's information gathering: every request with its answers, and the MASH discussions."""
-
-    reference: str
-    rag: str
-    state: str
-    claimed_by: str | None
-    children: str
-    requests: list[RequestView] = field(default_factory=list)
-    discussions: list[DiscussionView] = field(default_factory=list)
 
 
 def _iso(instant: datetime | None) -> str | None:

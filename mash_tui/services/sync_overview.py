@@ -6,21 +6,13 @@ whether one of the user's changes has just been refused, so the user is told onc
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from mash_tui.domain.roles import Actor
 from mash_tui.services.context import Context
 from mash_tui.services.sync import Rejection, SyncState, sync_rejections, sync_status
-
-_VERSION_SUFFIX = re.compile(r"\.v\d+$")
-
-
-def readable_mutation(name: str) -> str:
-    """A mutation's name as a person says it: `claim_item.v1` -> "claim item"."""
-    words = _VERSION_SUFFIX.sub("", name).replace("_", " ").split()
-    return " ".join(words) or name
+from mash_tui.services.views import readable_mutation
 
 
 @dataclass(frozen=True)

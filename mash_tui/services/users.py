@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -14,6 +13,7 @@ from mash_tui.domain.codes import AGENCIES
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.errors import UserError
 from mash_tui.services.context import Context
+from mash_tui.services.views import UserSummary
 from mash_tui.store.tables import AppUser
 from mash_tui.store.unit_of_work import unit_of_work
 from mash_tui.store.users import all_users, has_active_administrator, user_by_name
@@ -29,15 +29,6 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 class LoginRefused(UserError):
     """Deliberately vague: it never says whether the user name exists."""
-
-
-@dataclass(frozen=True)
-class UserSummary:
-    username: str
-    display_name: str
-    role: str
-    agency: str | None
-    active: bool
 
 
 def validate_new_user(username: str, role: str, agency: str | None, password: str) -> None:
