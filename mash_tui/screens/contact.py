@@ -24,7 +24,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionLi
 from mash_tui.clock import to_local
 from mash_tui.domain.codes import (
     AGENCIES,
-    AGENCY_LABELS,
+    AGENCY_FORM_LABELS,
     CHANNEL_LABELS,
     CHANNELS,
     CONCERN_CATEGORIES,
@@ -76,7 +76,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("other_agencies", "Other agencies", "F8"),
 )
 
-_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_LABELS}
+_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_FORM_LABELS}
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
