@@ -16,7 +16,7 @@ from mash_tui.commands.common import acting_user, add_acting_argument, context_o
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from mash_tui.services.audit import AuditEntry
+    from mash_tui.services.views import AuditEntry
 
 EXIT_BROKEN = 1
 
@@ -97,10 +97,10 @@ def _events(count: int) -> str:
 
 def run_verify(args: argparse.Namespace) -> int:
     from mash_tui.services.audit import AuditStoreUnreadable, verify_audit_file
-    from mash_tui.store.db import STORE_FILENAME
+    from mash_tui.services.homes import store_file
 
     try:
-        result = verify_audit_file(home_of(args) / STORE_FILENAME)
+        result = verify_audit_file(store_file(home_of(args)))
     except AuditStoreUnreadable as error:
         raise UserError(str(error)) from None
     if args.json:

@@ -15,7 +15,7 @@ from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
     from mash_tui.services.context import Context
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ItemView
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

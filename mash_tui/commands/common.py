@@ -41,16 +41,10 @@ def context_of(args: argparse.Namespace) -> Context:
     except (PolicyError, RulesError) as error:
         raise UserError(str(error)) from None
     if ctx.shared_url:
-        _SHARED_CONTEXTS.append((ctx, _last_client_seq(ctx)))
+        from mash_tui.services.outbox import last_queued
+
+        _SHARED_CONTEXTS.append((ctx, last_queued(ctx)))
     return ctx
-
-
-def _last_client_seq(ctx: Context) -> int:
-    connection = ctx.store.raw_connection()
-    try:
-        return connection.execute("SELECT coalesce(max(client_seq), 0) FROM outbox").fetchone()[0]
-    finally:
-        connection.close()
 
 
 def send_what_this_run_queued() -> tuple[list[str], int]:
@@ -62,31 +56,20 @@ def send_what_this_run_queued() -> tuple[list[str], int]:
     """
     from mash_tui.sync.errors import SharedDatabaseUnavailable
     from mash_tui.sync.round import sync_store
+    from mash_tui.services.outbox import refusals_since, waiting_since
 
     refusals: list[str] = []
     waiting = 0
     for ctx, before in _SHARED_CONTEXTS:
-        connection = ctx.store.raw_connection()
-        try:
-            queued = connection.execute(
-                "SELECT json_extract(payload, '$.actor') FROM outbox WHERE client_seq > ? AND status = 'pending' "
-                "ORDER BY client_seq", (before,)).fetchall()
-        finally:
-            connection.close()
+        queued = waiting_since(ctx, before)
         if not queued:
             continue
         try:
-            sync_store(ctx, queued[0][0] or store_owner().username, push_only=True)
+            sync_store(ctx, queued[0] or store_owner().username, push_only=True)
         except SharedDatabaseUnavailable:
             waiting += len(queued)
             continue
-        connection = ctx.store.raw_connection()
-        try:
-            refusals += [reason or "no reason given" for (reason,) in connection.execute(
-                "SELECT last_error FROM outbox WHERE client_seq > ? AND status = 'rejected' ORDER BY client_seq",
-                (before,))]
-        finally:
-            connection.close()
+        refusals += refusals_since(ctx, before)
     _SHARED_CONTEXTS.clear()
     return refusals, waiting
 

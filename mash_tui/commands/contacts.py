@@ -20,7 +20,7 @@ from mash_tui.commands.common import add_acting_argument
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from mash_tui.services.contacts import ContactView
+    from mash_tui.services.views import ContactView
 
 EXPORT_FORMAT = (
     "JSON lines: one mash.contact/1 record per line, UTF-8, oldest received first; "

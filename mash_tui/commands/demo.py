@@ -19,10 +19,10 @@ def _run(args: argparse.Namespace) -> int:
     from mash_tui.errors import UserError
     from mash_tui.services.context import open_context
     from mash_tui.services.demo_data import DEMO_PASSWORD, DEMO_USERS, build_demo_store
-    from mash_tui.store.db import STORE_FILENAME
+    from mash_tui.services.homes import has_store
 
     home = home_of(args)
-    if (home / STORE_FILENAME).exists():
+    if has_store(home):
         if args.if_missing:
             print(f"demo store already in {home}")
             return 0

@@ -302,11 +302,6 @@ def _lookup(args: argparse.Namespace) -> int:
 def _audit_lookup(ctx, queries: int, candidates: int, batch: Path | None) -> None:  # noqa: ANN001 - Context
     """One event per run, so reading known people from the command line leaves a trace."""
     from mash_tui.commands.common import store_owner
-    from mash_tui.store.unit_of_work import unit_of_work
+    from mash_tui.services.lookups import audit_lookup_run
 
-    with unit_of_work(ctx.store, store_owner(), ctx.clock) as uow:
-        uow.audit(
-            "persons.lookup",
-            "known_person",
-            details={"queries": queries, "candidates": candidates, "batch": batch.name if batch else None},
-        )
+    audit_lookup_run(ctx, store_owner(), queries=queries, candidates=candidates, batch=batch.name if batch else None)

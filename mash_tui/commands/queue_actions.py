@@ -15,7 +15,7 @@ from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, FEEDBACK_
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ItemView
 
 RATINGS = ("RED", "AMBER", "GREEN")
 

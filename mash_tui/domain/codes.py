@@ -124,6 +124,96 @@ FLAGS: tuple[str, ...] = get_args(Flag)
 # An officer may close these without escalating; every other outcome is a decision maker's.
 CLOSING_OUTCOMES = ("advice_and_information", "no_further_action")
 
+# -- labels: what a person reads for each code, the same on every screen, report and command ------
+
+CHANNEL_LABELS: dict[str, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "portal": "Portal",
+    "letter": "Letter",
+    "in_person": "In person",
+    "out_of_hours": "Out of hours",
+}
+SEX_LABELS: dict[str, str] = {"female": "Female", "male": "Male", "unknown": "Unknown"}
+INJURY_LABELS: dict[str, str] = {"none": "None", "minor": "Minor", "serious": "Serious"}
+CONSENT_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "not_sought": "Not sought"}
+AGENCY_LABELS: dict[str, str] = {
+    "police": "Police",
+    "health": "Health",
+    "education": "Education",
+    "housing": "Housing",
+    "probation": "Probation",
+    "substance_misuse": "Substance-misuse services",
+    "adult_social_care": "Adult social care",
+    "early_help": "Early help",
+}
+# The capture form has always written this one agency without the hyphen, and its snapshots show
+# it so; the two spellings stay side by side here until the snapshots are renewed on purpose.
+AGENCY_FORM_LABELS: dict[str, str] = {**AGENCY_LABELS, "substance_misuse": "Substance misuse services"}
+DECISION_OUTCOME_LABELS: dict[str, str] = {
+    "strategy_discussion": "Strategy discussion",
+    "mash_information_gathering": "MASH information gathering",
+    "assessment": "Assessment (section 17)",
+    "early_help": "Early help",
+    "advice_and_information": "Advice and information",
+    "no_further_action": "No further action",
+    "pass_to_allocated_worker": "Pass to allocated worker",
+}
+FLAG_LABELS: dict[str, str] = {
+    "lado_referral": "LADO referral",
+    "marac_referral": "MARAC referral",
+    "police_notified": "Police notified",
+    "operation_encompass": "Operation Encompass",
+}
+# What each clock on an item is for (an item's own clock may carry its own label instead).
+CLOCK_LABELS: dict[str, str] = {
+    "decision": "decision",
+    "red": "strategy discussion",
+    "amber": "MASH information gathering",
+    "green": "early help",
+    "request_red": "information request",
+    "request_amber": "information request",
+    "request_green": "information request",
+    "confirmation": "written confirmation",
+    "lado": "LADO referral",
+    "icpc": "ICPC",
+}
+# The same, short enough for a table column.
+CLOCK_SHORT_LABELS: dict[str, str] = {
+    **CLOCK_LABELS,
+    "amber": "MASH discussion",
+    "request_red": "info request",
+    "request_amber": "info request",
+    "request_green": "info request",
+}
+# An item's own history in a few words: the events of `item_event.kind`.
+ITEM_EVENT_LABELS: dict[str, str] = {
+    "immediate_danger": "immediate danger raised",
+    "escalated": "escalated",
+    "closed": "closed",
+    "passed_to_allocated_worker": "passed to allocated worker",
+    "claimed": "claimed",
+    "released": "released",
+    "reassigned": "reassigned",
+    "rerated": "re-rated",
+    "decided": "decided",
+    "stepped_up": "stepped up",
+    "feedback_given": "referrer told the outcome",
+}
+# An information request's state: sent and seen requests wait for the agency's answer.
+REQUEST_STATES = ("sent", "seen", "answered", "withdrawn")
+OPEN_REQUEST_STATES = ("sent", "seen")
+# An open request past its due time reads OVERDUE.
+REQUEST_STATE_LABELS: dict[str, str] = {
+    "sent": "sent",
+    "seen": "seen",
+    "answered": "answered",
+    "withdrawn": "withdrawn",
+    "overdue": "OVERDUE",
+}
+PERSON_ROLE_LABELS: dict[str, str] = {"child": "Child", "adult": "Adult"}
+MATCH_DECISION_LABELS: dict[str, str] = {"confirmed": "Confirmed", "rejected": "Rejected"}
+
 # How a referrer was told the outcome (DOMAIN.md step 9): the label a person picks, and the words
 # that finish "Referrer told the outcome ...".
 FeedbackMethod = Literal["phone", "email", "letter", "in_person", "meeting"]

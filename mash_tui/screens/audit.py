@@ -24,7 +24,7 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
-    from mash_tui.services.audit import AuditEntry
+    from mash_tui.services.views import AuditEntry
 
 SHOWN_EVENTS = 500
 COLUMNS = (

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
+from mash_tui.domain.codes import MATCH_DECISION_LABELS, PERSON_ROLE_LABELS
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.routing import SERVICE_LABELS, routing_proposal
 from mash_tui.widgets.status_bar import StatusBar
@@ -33,10 +34,8 @@ from mash_tui.screens.base import DeskScreen
 if TYPE_CHECKING:
     from mash_tui.domain.matching import PersonDetails
     from mash_tui.domain.routing import RoutingProposal
-    from mash_tui.services.checks import CandidateCheck, PersonCheck
+    from mash_tui.services.views import CandidateCheck, PersonCheck
 
-ROLE_LABELS = {"child": "Child", "adult": "Adult"}
-DECISION_WORDS = {"confirmed": "Confirmed", "rejected": "Rejected", None: "—"}
 
 
 def _day(value: date | None) -> str:
@@ -50,7 +49,7 @@ def person_name(person: PersonDetails) -> str:
 
 def decision_text(decision: str | None) -> Text:
     style = {"confirmed": "bold", "rejected": "dim"}.get(decision or "", "")
-    return Text(DECISION_WORDS.get(decision, decision or "—"), style=style)
+    return Text(MATCH_DECISION_LABELS.get(decision, decision or "—"), style=style)
 
 
 def routing_banner(proposal: RoutingProposal | None) -> Text:
@@ -252,7 +251,7 @@ class ChecksScreen(DeskScreen[None]):
         table.focus()
 
     def _add_person(self, table: DataTable, check: PersonCheck) -> None:
-        label = Text(f"{ROLE_LABELS.get(check.role, check.role)} {check.index + 1}: ", style="bold")
+        label = Text(f"{PERSON_ROLE_LABELS.get(check.role, check.role)} {check.index + 1}: ", style="bold")
         label.append(person_name(check.person), style="bold")
         count = len(check.candidates)
         summary = f"{count} {'candidate' if count == 1 else 'candidates'}" if count else "no match found"
@@ -312,7 +311,7 @@ class ChecksScreen(DeskScreen[None]):
             pane.update(Text(""))
         elif row.candidate is None:
             person = row.check.person
-            text = Text(f"{ROLE_LABELS.get(row.check.role, row.check.role)} {row.check.index + 1}: ")
+            text = Text(f"{PERSON_ROLE_LABELS.get(row.check.role, row.check.role)} {row.check.index + 1}: ")
             text.append(person_name(person))
             text.append(f" · born {_day(person.dob)}")
             if person.postcode:

@@ -19,7 +19,7 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
-    from mash_tui.services.chronology import ChronologyEntry
+    from mash_tui.services.views import ChronologyEntry
 
 WHEN_WIDTH = 16
 WHO_WIDTH = 12

@@ -31,7 +31,7 @@ from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from mash_tui.sync.conflicts import ConflictView
+    from mash_tui.services.views import ConflictView
 
 LOAD_GROUP = "conflicts-load"
 ID_WIDTH = 3

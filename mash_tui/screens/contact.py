@@ -22,7 +22,19 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
 
 from mash_tui.clock import to_local
-from mash_tui.domain.codes import AGENCIES, CHANNELS, CONCERN_CATEGORIES, INJURIES, SEXES, SOURCES_OF_CONTACT
+from mash_tui.domain.codes import (
+    AGENCIES,
+    AGENCY_FORM_LABELS,
+    CHANNEL_LABELS,
+    CHANNELS,
+    CONCERN_CATEGORIES,
+    CONSENT_LABELS,
+    INJURIES,
+    INJURY_LABELS,
+    SEX_LABELS,
+    SEXES,
+    SOURCES_OF_CONTACT,
+)
 from mash_tui.domain.contact import SCHEMA, ContactFileError, validate_contact
 from mash_tui.domain.roles import Actor, may
 from mash_tui.widgets.code_picker import CategoryPicker, CodeField
@@ -48,8 +60,7 @@ from mash_tui.screens.base import DeskScreen
 from mash_tui.screens.modals import ConfirmPrompt
 
 if TYPE_CHECKING:
-    from mash_tui.services.contacts import ContactView, DraftView
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ContactView, DraftView, ItemView
 
 # Well inside the promise that every change is on disk within a second, with room for the
 # save in flight when the change was made.
@@ -65,31 +76,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("other_agencies", "Other agencies", "F8"),
 )
 
-_WORDS = {
-    "phone": "Phone",
-    "email": "Email",
-    "portal": "Portal",
-    "letter": "Letter",
-    "in_person": "In person",
-    "out_of_hours": "Out of hours",
-    "female": "Female",
-    "male": "Male",
-    "unknown": "Unknown",
-    "none": "None",
-    "minor": "Minor",
-    "serious": "Serious",
-    "yes": "Yes",
-    "no": "No",
-    "not_sought": "Not sought",
-    "police": "Police",
-    "health": "Health",
-    "education": "Education",
-    "housing": "Housing",
-    "probation": "Probation",
-    "substance_misuse": "Substance misuse services",
-    "adult_social_care": "Adult social care",
-    "early_help": "Early help",
-}
+_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_FORM_LABELS}
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:

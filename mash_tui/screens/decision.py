@@ -22,7 +22,15 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
 
 from mash_tui.clock import to_local
-from mash_tui.domain.codes import CONCERN_CATEGORIES, DECISION_OUTCOMES, FLAGS, SOURCES_OF_CONTACT
+from mash_tui.domain.codes import (
+    CONCERN_CATEGORIES,
+    DECISION_OUTCOME_LABELS,
+    DECISION_OUTCOMES,
+    FLAG_LABELS,
+    FLAGS,
+    ITEM_EVENT_LABELS,
+    SOURCES_OF_CONTACT,
+)
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.timescales import ClockWindow
 from mash_tui.domain.workflow import (
@@ -36,7 +44,7 @@ from mash_tui.domain.workflow import (
 )
 from mash_tui.screens.feedback import FeedbackForm, FeedbackPrompt, feedback_line, recorded_words
 from mash_tui.screens.modals import ChoicePrompt, ChoiceWithReason, ReasonPrompt, Dialog
-from mash_tui.screens.recommendation import FLAG_LABELS, flags_text, reasons_text, repeat_text, routing_text
+from mash_tui.screens.recommendation import flags_text, reasons_text, repeat_text, routing_text
 from mash_tui.widgets.countdown import ClockCountdown
 from mash_tui.widgets.rag_badge import RagBadge
 from mash_tui.widgets.status_bar import StatusBar
@@ -44,31 +52,9 @@ from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.queue import ItemView, RecommendationView
+    from mash_tui.services.views import ItemView, RecommendationView
 
 RATINGS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN")]
-OUTCOME_LABELS = {
-    "strategy_discussion": "Strategy discussion",
-    "mash_information_gathering": "MASH information gathering",
-    "assessment": "Assessment (section 17)",
-    "early_help": "Early help",
-    "advice_and_information": "Advice and information",
-    "no_further_action": "No further action",
-    "pass_to_allocated_worker": "Pass to allocated worker",
-}
-EVENT_LABELS = {
-    "immediate_danger": "immediate danger raised",
-    "escalated": "escalated",
-    "closed": "closed",
-    "passed_to_allocated_worker": "passed to allocated worker",
-    "claimed": "claimed",
-    "released": "released",
-    "reassigned": "reassigned",
-    "rerated": "re-rated",
-    "decided": "decided",
-    "stepped_up": "stepped up",
-    "feedback_given": "referrer told the outcome",
-}
 _DECIDABLE = HELD_STATES | {ItemState.ESCALATED}
 
 
@@ -196,7 +182,7 @@ def history_text(events: list[dict[str, Any]]) -> Text:
         when = to_local(event["at"]).strftime("%d %b %H:%M")
         text.append(f"{when}  ")
         text.append(str(event["actor"]), style="bold")
-        text.append(f"  {EVENT_LABELS.get(event['kind'], event['kind'])}")
+        text.append(f"  {ITEM_EVENT_LABELS.get(event['kind'], event['kind'])}")
         words = _detail_words(event.get("details") or {})
         if words:
             text.append(f"  {words}")
@@ -246,7 +232,7 @@ class DecisionPrompt(Dialog):
             with RadioSet(id="decision-rag", classes="inline-choice"):
                 for value, label in RATINGS:
                     yield RadioButton(label, value=value == self.current_rag, name=value)
-            yield Select([(label, value) for value, label in OUTCOME_LABELS.items() if value in DECISION_OUTCOMES],
+            yield Select([(label, value) for value, label in DECISION_OUTCOME_LABELS.items() if value in DECISION_OUTCOMES],
                          prompt="Outcome", id="decision-outcome")
             with Grid(id="decision-flags"):
                 for flag in FLAGS:
@@ -414,7 +400,7 @@ class DecisionScreen(DeskScreen[None]):
         headline.append(item.children or "no child named yet")
         headline.append(f" · {_state_label(item.state)}")
         if item.outcome:
-            headline.append(f" · {OUTCOME_LABELS.get(item.outcome, item.outcome)}")
+            headline.append(f" · {DECISION_OUTCOME_LABELS.get(item.outcome, item.outcome)}")
         headline.append(" · held by ")
         headline.append(item.claimed_by or "nobody")
         self.query_one("#decision-headline", Static).update(headline)
@@ -459,7 +445,7 @@ class DecisionScreen(DeskScreen[None]):
             self._act(
                 lambda ctx, queue: queue.decide(ctx, self.actor, self.reference, rag=form.rag, outcome=form.outcome,
                                                 flags=form.flags, reason=form.reason or None),
-                f"Decided: {OUTCOME_LABELS.get(form.outcome, form.outcome)} ({form.rag}).",
+                f"Decided: {DECISION_OUTCOME_LABELS.get(form.outcome, form.outcome)} ({form.rag}).",
             )
 
         self.app.push_screen(prompt, decide)

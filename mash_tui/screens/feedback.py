@@ -20,7 +20,7 @@ from mash_tui.domain.codes import FEEDBACK_METHOD_LABELS, FEEDBACK_METHODS, feed
 from mash_tui.screens.modals import Dialog
 
 if TYPE_CHECKING:
-    from mash_tui.services.queue import FeedbackView, ItemView
+    from mash_tui.services.views import FeedbackView, ItemView
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
 
+from mash_tui.domain.codes import AGENCY_LABELS, REQUEST_STATE_LABELS
 from mash_tui.domain.roles import Actor
 from mash_tui.domain.timescales import ClockWindow
-from mash_tui.screens.requests import STATE_WORDS, local_time
+from mash_tui.screens.requests import local_time
 from mash_tui.widgets.countdown import ClockCountdown, time_left_cell
 from mash_tui.widgets.rag_badge import RagBadge, rag_text
 from mash_tui.widgets.status_bar import StatusBar
@@ -31,7 +32,7 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.requests import RequestView
+    from mash_tui.services.views import RequestView
 
 RAG_WIDTH = 7
 TIME_LEFT_WIDTH = 15
@@ -100,7 +101,7 @@ class PartnerHomeScreen(DeskScreen[None]):
         except UserError as refused:
             self.post_message(self.Refused(str(refused)))
             return
-        label = requests.AGENCY_LABELS.get(self.actor.agency or "", self.actor.agency or "")
+        label = AGENCY_LABELS.get(self.actor.agency or "", self.actor.agency or "")
         self.post_message(self.Loaded(views, ctx.policy.near_breach, label))
 
     @on(Loaded)
@@ -150,8 +151,8 @@ class PartnerHomeScreen(DeskScreen[None]):
         status = view.status_at(now)
         if status == "overdue":
             colour = self.app.get_css_variables().get("breach", "")
-            return Text(STATE_WORDS[status], style=f"bold {colour}".strip())
-        return Text(STATE_WORDS.get(status, status))
+            return Text(REQUEST_STATE_LABELS[status], style=f"bold {colour}".strip())
+        return Text(REQUEST_STATE_LABELS.get(status, status))
 
     def _tick(self, now: datetime) -> None:
         table = self.query_one("#partner-requests", DataTable)

@@ -28,7 +28,7 @@ from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ItemView
 
 LOAD_GROUP = "queue-load"
 CLAIM_REQUESTED = "Claim of {ref} requested: it waits for the shared database's answer."

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from mash_tui.clock import to_local
+from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOME_LABELS, FLAG_LABELS
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.workflow import STATE_LABELS, ItemState
 from mash_tui.screens.modals import ChoicePrompt, ChoiceWithReason, ReasonPrompt
@@ -28,18 +29,9 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
-    from mash_tui.services.queue import ItemView, RecommendationView
+    from mash_tui.services.views import ItemView, RecommendationView
 
-CLOSING_CHOICES = [
-    ("advice_and_information", "Advice and information"),
-    ("no_further_action", "No further action"),
-]
-FLAG_LABELS = {
-    "lado_referral": "LADO referral",
-    "marac_referral": "MARAC referral",
-    "police_notified": "Police notified",
-    "operation_encompass": "Operation Encompass",
-}
+CLOSING_CHOICES = [(outcome, DECISION_OUTCOME_LABELS[outcome]) for outcome in CLOSING_OUTCOMES]
 
 
 def reasons_text(view: RecommendationView) -> Text:

@@ -24,6 +24,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from mash_tui.clock import to_local
+from mash_tui.domain.codes import REQUEST_STATE_LABELS
 from mash_tui.domain.roles import Actor, may
 from mash_tui.domain.timescales import ClockWindow
 from mash_tui.widgets.countdown import time_left_cell
@@ -34,20 +35,13 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.requests import GatheringView, RequestDraft, RequestView
+    from mash_tui.services.views import GatheringView, RequestDraft, RequestView
 
 _ACTION_PERMISSIONS = {
     "compose": "request.send",
     "chase": "request.manage",
     "withdraw": "request.manage",
     "discussion": "discussion.record",
-}
-STATE_WORDS = {
-    "sent": "sent",
-    "seen": "seen",
-    "answered": "answered",
-    "withdrawn": "withdrawn",
-    "overdue": "OVERDUE",
 }
 
 
@@ -481,8 +475,8 @@ class ItemRequestsScreen(DeskScreen[None]):
         status = view.status_at(now)
         if status == "overdue":
             colour = self.app.get_css_variables().get("breach", "")
-            return Text(STATE_WORDS[status], style=f"bold {colour}".strip())
-        return Text(STATE_WORDS.get(status, status))
+            return Text(REQUEST_STATE_LABELS[status], style=f"bold {colour}".strip())
+        return Text(REQUEST_STATE_LABELS.get(status, status))
 
     def _time_left(self, view: RequestView, now: datetime) -> Text:
         window = self._window(view)

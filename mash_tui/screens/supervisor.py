@@ -47,7 +47,7 @@ from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.clocks import BoardItem
+    from mash_tui.services.views import BoardItem
 
 POLL_SECONDS = 3.0
 ALL = "all"

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mash_tui.domain.roles import Actor
 from mash_tui.services.authz import require
+from mash_tui.services.views import AuditEntry, BrokenLink, VerifyResult
 from mash_tui.store.audit_chain import GENESIS_HASH
 
 if TYPE_CHECKING:
@@ -28,25 +29,6 @@ if TYPE_CHECKING:
     from mash_tui.store.db import Store
 
 DEFAULT_SHOW_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    id: str
-    occurred_at: datetime
-    actor: str
-    role: str
-    action: str
-    entity: str
-    entity_id: str | None
-    subject_ref: str | None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["occurred_at"] = self.occurred_at.isoformat()
-        return data
 
 
 def show_audit(
@@ -63,26 +45,14 @@ def show_audit(
     `subject` matches the event's subject reference (a contact or item reference) or the id of
     the row it touched, so a child's record, a match result and a request can all be traced.
     """
-    from sqlmodel import col, or_, select
-
-    from mash_tui.store.tables import AuditEvent
+    from mash_tui.store.audit_events import latest_events
     from mash_tui.store.unit_of_work import unit_of_work
 
     require(ctx, actor, "audit.view", subject_ref=subject)
     if since is not None and since.tzinfo is None:
         raise ValueError("since must be timezone-aware")
-    query = select(AuditEvent)
-    if user:
-        query = query.where(AuditEvent.actor == user)
-    if subject:
-        query = query.where(or_(AuditEvent.subject_ref == subject, AuditEvent.entity_id == subject))
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= since)
-    query = query.order_by(col(AuditEvent.seq).desc())
-    if limit is not None:
-        query = query.limit(limit)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        rows = uow.session.exec(query).all()
+        rows = latest_events(uow.session, user=user, subject=subject, since=since, limit=limit)
         entries = [
             AuditEntry(row.seq or 0, row.id, row.occurred_at, row.actor, row.role, row.action, row.entity,
                        row.entity_id, row.subject_ref, dict(row.details))
@@ -105,48 +75,6 @@ def show_audit(
 
 
 # -- verification ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BrokenLink:
-    """Where the chain first fails, and how.
-
-    `kind` is `edited` (the event's content no longer matches its hash), `deleted` (a gap in
-    `seq`), `reordered` (the event's predecessor sits elsewhere in the trail) or `unlinked` (its
-    predecessor is nowhere: deleted and renumbered, or an earlier event rewritten with a new hash).
-    """
-
-    seq: int
-    event_id: str
-    kind: str
-    detail: str
-    previous_seq: int | None = None
-
-    def __str__(self) -> str:
-        return f"event seq {self.seq} ({self.event_id}): {self.kind}: {self.detail}"
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    events: int
-    """Events checked before the first broken link (all of them when intact)."""
-    head_hash: str
-    """The last intact event's hash: note it somewhere safe to catch later truncation."""
-    first_broken: BrokenLink | None
-    elapsed_seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.first_broken is None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "events": self.events,
-            "head_hash": self.head_hash,
-            "first_broken": asdict(self.first_broken) if self.first_broken else None,
-            "elapsed_seconds": round(self.elapsed_seconds, 3),
-        }
 
 
 class AuditStoreUnreadable(Exception):

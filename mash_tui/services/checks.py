@@ -9,55 +9,25 @@ involvement, or one closed within the policy window, propose routing to the allo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from mash_tui.domain.matching import PersonDetails, normalise_sex
 from mash_tui.domain.roles import Actor
-from mash_tui.domain.routing import Involvement, RoutingProposal
+from mash_tui.domain.routing import RoutingProposal
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import CandidateCheck, EarlierContact, PersonCheck
 from mash_tui.store.casework import ContactDraft, ContactRecord, MatchDecision
+from mash_tui.store.contacts import first_received_at, latest_contact, reference_is_known
+from mash_tui.store.match_decisions import decisions_on_candidates, decisions_on_contact
 from mash_tui.store.unit_of_work import unit_of_work
 
 PERSON_ROLES = ("child", "adult")
 DECISIONS = ("confirmed", "rejected")
-
-
-@dataclass(frozen=True)
-class EarlierContact:
-    reference: str
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class CandidateCheck:
-    """One record a person may be, with everything the officer needs to confirm or reject it."""
-
-    candidate_id: str
-    source: str
-    score: float
-    band: str | None
-    reasons: tuple[str, ...]
-    person: PersonDetails
-    involvements: list[Involvement] = field(default_factory=list)
-    earlier_contacts: list[EarlierContact] = field(default_factory=list)
-    decision: str | None = None
-
-
-@dataclass(frozen=True)
-class PersonCheck:
-    """A child or adult on the contact, and their candidates, best first."""
-
-    reference: str
-    role: str
-    index: int
-    person: PersonDetails
-    candidates: list[CandidateCheck]
 
 
 # -- decisions, shared with the recommendation ------------------------------------------------------
@@ -65,14 +35,8 @@ class PersonCheck:
 
 def latest_decisions(session: Session, reference: str) -> dict[tuple[str, int, str], str]:
     """The latest decision on each (role, index, candidate) of a contact."""
-    rows = session.exec(
-        select(MatchDecision)
-        .where(MatchDecision.reference == reference)
-        # uuid7 ids sort by creation: two decisions stamped in the same instant keep their order.
-        .order_by(col(MatchDecision.decided_at), col(MatchDecision.id))
-    ).all()
     latest: dict[tuple[str, int, str], str] = {}
-    for row in rows:
+    for row in decisions_on_contact(session, reference):
         latest[(row.person_role, row.person_index, row.candidate_id)] = row.decision
     return latest
 
@@ -98,9 +62,7 @@ def routing_from(ctx: Context, people: set[str], received_at: datetime) -> Routi
 
 
 def _latest_contact(session: Session, reference: str) -> ContactRecord:
-    row = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == reference).order_by(col(ContactRecord.version).desc())
-    ).first()
+    row = latest_contact(session, reference)
     if row is None:
         raise UserError(f"no submitted contact with reference {reference!r}")
     return row
@@ -179,24 +141,14 @@ def _earlier_contacts(session: Session, reference: str, candidate_ids: set[str])
             references[candidate] = {candidate.split(":")[1]}
     people = [candidate for candidate in candidate_ids if not candidate.startswith("contact:")]
     if people:
-        rows = session.exec(
-            select(MatchDecision).where(col(MatchDecision.candidate_id).in_(people))
-            .order_by(col(MatchDecision.decided_at), col(MatchDecision.id))
-        ).all()
         latest: dict[tuple[str, str, int, str], str] = {}
-        for row in rows:
+        for row in decisions_on_candidates(session, people):
             latest[(row.reference, row.person_role, row.person_index, row.candidate_id)] = row.decision
         for (other, _, _, candidate), decision in latest.items():
             if decision == "confirmed" and other != reference:
                 references.setdefault(candidate, set()).add(other)
     wanted = {ref for refs in references.values() for ref in refs}
-    received: dict[str, datetime] = {}
-    if wanted:
-        for ref, at in session.exec(
-            select(ContactRecord.reference, ContactRecord.received_at)
-            .where(col(ContactRecord.reference).in_(wanted), ContactRecord.version == 1)
-        ).all():
-            received[ref] = at
+    received = first_received_at(session, wanted)
     return {
         candidate: sorted((EarlierContact(ref, received[ref]) for ref in refs if ref in received),
                           key=lambda earlier: earlier.received_at, reverse=True)
@@ -267,9 +219,7 @@ def decide_match(ctx: Context, actor: Actor, reference: str, person_role: str, p
     if person_index < 0 or not candidate_id:
         raise UserError("say which person and which candidate")
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        known = uow.session.exec(select(ContactRecord.id).where(ContactRecord.reference == reference)).first()
-        known = known or uow.session.exec(select(ContactDraft.id).where(ContactDraft.reference == reference)).first()
-        if known is None:
+        if not reference_is_known(uow.session, reference):
             raise UserError(f"no contact or draft with reference {reference!r}")
         row = MatchDecision(reference=reference, person_role=person_role, person_index=person_index,
                             candidate_id=candidate_id, decision=decision, score=float(score),

@@ -7,33 +7,27 @@ discussions, breaches) every time the chronology is asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from mash_tui.clock import to_local
-from mash_tui.domain.codes import SOURCES_OF_CONTACT, feedback_words
+from mash_tui.domain.codes import AGENCY_LABELS, CLOCK_LABELS, SOURCES_OF_CONTACT, feedback_words
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
-from mash_tui.services.clocks import CLOCK_LABELS
 from mash_tui.services.context import Context
-from mash_tui.services.requests import AGENCY_LABELS
-from mash_tui.store.casework import (
-    Breach,
-    ContactDraft,
-    ContactRecord,
-    Decision,
-    ItemClock,
-    ItemEvent,
-    MatchDecision,
-    Rating,
-    WorkItem,
+from mash_tui.services.views import ChronologyEntry
+from mash_tui.store.audit_events import events_about
+from mash_tui.store.casework import ItemEvent, WorkItem
+from mash_tui.store.contacts import contact_versions, draft_by_reference
+from mash_tui.store.items import (
+    breaches_of_item,
+    decisions_on_item,
+    events_of_item_unordered,
+    item_by_reference,
+    ratings_of_item,
 )
-from mash_tui.store.requests import InformationRequest, MashDiscussion, RequestAnswer
-from mash_tui.store.tables import AuditEvent
+from mash_tui.store.match_decisions import decisions_on_contact_unordered
+from mash_tui.store.requests import answers_to, discussions_on_item, requests_on_item
 from mash_tui.store.unit_of_work import unit_of_work
 
 # Item events that another record already tells, with more in it: the rating, the decision, the
@@ -54,27 +48,6 @@ _RATING_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class ChronologyEntry:
-    at: datetime
-    kind: str
-    actor: str
-    summary: str
-    details: dict[str, Any] = field(default_factory=dict)
-    # Orders entries at the same instant as they were written (uuid7 ids sort by creation).
-    order: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "at_local": to_local(self.at).isoformat(),
-            "kind": self.kind,
-            "actor": self.actor,
-            "summary": self.summary,
-            "details": self.details,
-        }
-
-
 def _words(value: str | None) -> str:
     return (value or "").replace("_", " ")
 
@@ -85,13 +58,11 @@ def _agency(agency: str) -> str:
 
 def _contact_entries(session: Session, reference: str) -> list[ChronologyEntry]:
     entries = []
-    draft = session.exec(select(ContactDraft).where(ContactDraft.reference == reference)).first()
+    draft = draft_by_reference(session, reference)
     if draft is not None:
         entries.append(ChronologyEntry(draft.created_at, "draft_started", draft.author, "Contact capture started",
                                        {}, draft.id))
-    versions = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == reference).order_by(col(ContactRecord.version))
-    ).all()
+    versions = contact_versions(session, reference)
     for row in versions:
         if row.version == 1:
             referrer = row.record.get("referrer") or {}
@@ -110,16 +81,14 @@ def _contact_entries(session: Session, reference: str) -> list[ChronologyEntry]:
                 row.submitted_at, "contact_corrected", row.author,
                 f"Contact corrected (version {row.version}); the rules recommend {row.recommended_rag}",
                 {"version": row.version, "recommended_rag": row.recommended_rag, "rules": list(row.rules)}, row.id))
-    matches = session.exec(select(MatchDecision).where(MatchDecision.reference == reference)).all()
+    matches = decisions_on_contact_unordered(session, reference)
     for match in matches:
         summary = (f"Match {match.decision} for {match.person_role} {match.person_index + 1}: "
                    f"{match.candidate_id} (score {match.score:.2f})")
         entries.append(ChronologyEntry(match.decided_at, f"match_{match.decision}", match.decided_by, summary,
                                        {"person_role": match.person_role, "person_index": match.person_index,
                                         "candidate_id": match.candidate_id, "score": match.score}, match.id))
-    checks = session.exec(
-        select(AuditEvent).where(AuditEvent.subject_ref == reference, col(AuditEvent.action).in_(_AUDITED_STEPS))
-    ).all()
+    checks = events_about(session, reference, _AUDITED_STEPS)
     for event in checks:
         entries.append(ChronologyEntry(event.occurred_at, _AUDITED_STEPS[event.action], event.actor,
                                        "Prior-involvement check run", dict(event.details), event.id))
@@ -129,16 +98,14 @@ def _contact_entries(session: Session, reference: str) -> list[ChronologyEntry]:
 def _item_entries(session: Session, item: WorkItem) -> list[ChronologyEntry]:
     entries = []
     previous = None
-    for rating in session.exec(
-        select(Rating).where(Rating.item_id == item.id).order_by(col(Rating.rated_at), col(Rating.id))
-    ).all():
+    for rating in ratings_of_item(session, item.id):
         words = _RATING_WORDS.get(rating.kind, _words(rating.kind).capitalize())
         change = f" {previous} → {rating.rag}" if rating.kind in ("override", "rerate") and previous else f" {rating.rag}"
         summary = f"{words}{change}" + (f": {rating.reason}" if rating.reason else "")
         entries.append(ChronologyEntry(rating.rated_at, f"rating_{rating.kind}", rating.rated_by, summary,
                                        {"rag": rating.rag, "previous": previous, "reason": rating.reason}, rating.id))
         previous = rating.rag
-    for decision in session.exec(select(Decision).where(Decision.item_id == item.id)).all():
+    for decision in decisions_on_item(session, item.id):
         summary = f"Decision: {_words(decision.outcome)} ({decision.rag})"
         if decision.flags:
             summary += "; flags " + ", ".join(_words(flag) for flag in decision.flags)
@@ -147,16 +114,12 @@ def _item_entries(session: Session, item: WorkItem) -> list[ChronologyEntry]:
         entries.append(ChronologyEntry(decision.decided_at, "decision", decision.decided_by, summary,
                                        {"outcome": decision.outcome, "rag": decision.rag, "flags": list(decision.flags),
                                         "reason": decision.reason}, decision.id))
-    for event in session.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)).all():
+    for event in events_of_item_unordered(session, item.id):
         if event.kind in _TOLD_ELSEWHERE:
             continue
         entries.append(ChronologyEntry(event.occurred_at, event.kind, event.actor, _event_words(event),
                                        dict(event.details), event.id))
-    breaches = session.exec(
-        select(Breach, ItemClock.label).join(ItemClock, col(ItemClock.id) == Breach.clock_id)
-        .where(Breach.item_id == item.id)
-    ).all()
-    for breach, own_label in breaches:
+    for breach, own_label in breaches_of_item(session, item.id):
         label = own_label or CLOCK_LABELS.get(breach.clock, breach.clock)
         entries.append(ChronologyEntry(breach.due_at, "breach", "system", f"Breach: the {label} clock ran out",
                                        {"clock": breach.clock, "recorded_at": breach.recorded_at.isoformat()},
@@ -192,7 +155,8 @@ def _event_words(event: ItemEvent) -> str:
 
 def _request_entries(session: Session, item: WorkItem) -> list[ChronologyEntry]:
     entries = []
-    requests = session.exec(select(InformationRequest).where(InformationRequest.item_id == item.id)).all()
+    # Read in any order: the chronology is sorted by time once every entry is in.
+    requests = requests_on_item(session, item.id)
     by_id = {row.id: row for row in requests}
     for row in requests:
         agency = _agency(row.agency)
@@ -206,7 +170,7 @@ def _request_entries(session: Session, item: WorkItem) -> list[ChronologyEntry]:
                                            f"{agency} opened request {row.request_ref}",
                                            {"request_ref": row.request_ref, "agency": row.agency}, row.id + ":seen"))
     if by_id:
-        answers = session.exec(select(RequestAnswer).where(col(RequestAnswer.request_id).in_(list(by_id)))).all()
+        answers = answers_to(session, list(by_id))
         for answer in answers:
             request = by_id[answer.request_id]
             known = sum(1 for finding in answer.findings if finding.get("known"))
@@ -219,7 +183,7 @@ def _request_entries(session: Session, item: WorkItem) -> list[ChronologyEntry]:
                 f"{known} known, {not_known} not known to them",
                 {"request_ref": request.request_ref, "agency": answer.agency, "known": known,
                  "not_known": not_known, "supersedes_id": answer.supersedes_id}, answer.id))
-    for discussion in session.exec(select(MashDiscussion).where(MashDiscussion.item_id == item.id)).all():
+    for discussion in discussions_on_item(session, item.id):
         entries.append(ChronologyEntry(discussion.recorded_at, "mash_discussion", discussion.recorded_by,
                                        f"MASH discussion with {', '.join(discussion.participants)}: {discussion.summary}",
                                        {"participants": list(discussion.participants),
@@ -233,7 +197,7 @@ def chronology(ctx: Context, actor: Actor, reference: str) -> list[ChronologyEnt
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         session = uow.session
         entries = _contact_entries(session, reference)
-        item = session.exec(select(WorkItem).where(WorkItem.reference == reference)).first()
+        item = item_by_reference(session, reference)
         if item is not None:
             entries += _item_entries(session, item)
         if not entries:

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from mash_tui.domain.codes import CLOCK_LABELS
 from mash_tui.domain.roles import Actor
 from mash_tui.domain.timescales import ClockState, ClockWindow
 from mash_tui.services.context import Context
+from mash_tui.services.views import Board, BoardClock, BoardItem, ClockView
+from mash_tui.store import clocks as stored_clocks
 from mash_tui.store.casework import Breach, ItemClock, WorkItem
+from mash_tui.store.clocks import live_clocks
+from mash_tui.store.items import board_rows, items_fingerprint, references_of
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
-
-CLOCK_LABELS = {
-    "decision": "decision",
-    "red": "strategy discussion",
-    "amber": "MASH information gathering",
-    "green": "early help",
-    "request_red": "information request",
-    "request_amber": "information request",
-    "request_green": "information request",
-    "confirmation": "written confirmation",
-    "lado": "LADO referral",
-    "icpc": "ICPC",
-}
 
 
 def start_clock(uow: UnitOfWork, ctx: Context, item: WorkItem, clock: str, started_at: datetime,
@@ -33,15 +24,6 @@ def start_clock(uow: UnitOfWork, ctx: Context, item: WorkItem, clock: str, start
     row = ItemClock(item_id=item.id, clock=clock, started_at=started_at, due_at=due, label=label)
     uow.add(row)
     return row
-
-
-def live_clocks(session: Session, item_id: str, *names: str) -> list[ItemClock]:
-    query = select(ItemClock).where(
-        ItemClock.item_id == item_id, col(ItemClock.met_at).is_(None), col(ItemClock.superseded_at).is_(None)
-    )
-    if names:
-        query = query.where(col(ItemClock.clock).in_(names))
-    return list(session.exec(query).all())
 
 
 def meet_clocks(uow: UnitOfWork, item_id: str, *names: str) -> None:
@@ -80,19 +62,6 @@ def _breach_if_overdue(uow: UnitOfWork, clock: ItemClock) -> None:
         _record_breach(uow, clock, item)
 
 
-@dataclass(frozen=True)
-class ClockView:
-    id: str
-    item_id: str
-    reference: str
-    clock: str
-    label: str
-    started_at: datetime
-    due_at: datetime
-    met_at: datetime | None
-    breached_at: datetime | None
-
-
 def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
     """Meet each request clock whose request a partner answered on its own machine, at the answer's time.
 
@@ -100,15 +69,8 @@ def meet_answered_request_clocks(ctx: Context, actor: Actor) -> int:
     here by sync with the clock still running. Any case worker's machine meets it; the first
     `met_at` to reach the shared database stays, so two machines doing it agree.
     """
-    from mash_tui.store.requests import InformationRequest
-
     with ctx.store.reading() as session:
-        answered = session.exec(
-            select(ItemClock.id, InformationRequest.answered_at)
-            .join(InformationRequest, col(InformationRequest.clock_id) == ItemClock.id)
-            .where(col(ItemClock.met_at).is_(None), col(ItemClock.superseded_at).is_(None),
-                   col(InformationRequest.answered_at).is_not(None))
-        ).all()
+        answered = stored_clocks.running_clocks_answered(session)
     if not answered:
         return 0
     met: list[str] = []
@@ -137,14 +99,7 @@ def record_breaches(ctx: Context, actor: Actor) -> list[ClockView]:
     meet_answered_request_clocks(ctx, actor)
     now = ctx.clock.now()
     with ctx.store.reading() as session:
-        overdue = session.exec(
-            select(ItemClock.id).where(
-                col(ItemClock.met_at).is_(None),
-                col(ItemClock.superseded_at).is_(None),
-                col(ItemClock.breached_at).is_(None),
-                ItemClock.due_at < now,
-            )
-        ).all()
+        overdue = stored_clocks.overdue_unrecorded(session, now)
     if not overdue:
         return []
     recorded = []
@@ -182,17 +137,9 @@ def clocks_of_items(session: Session, item_ids: list[str]) -> dict[str, list[Clo
     result: dict[str, list[ClockView]] = {item_id: [] for item_id in item_ids}
     if not item_ids:
         return result
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start:start + 500]
-        # Chunked like the clocks: SQLite refuses statements with too many bound values.
-        references = dict(
-            session.exec(select(WorkItem.id, WorkItem.reference).where(col(WorkItem.id).in_(chunk))).all()
-        )
-        rows = session.exec(
-            select(ItemClock).where(col(ItemClock.item_id).in_(chunk), col(ItemClock.superseded_at).is_(None))
-        ).all()
-        for clock in rows:
-            result[clock.item_id].append(_view(clock, references[clock.item_id]))
+    references = references_of(session, item_ids)
+    for clock in stored_clocks.current_clocks_of(session, item_ids):
+        result[clock.item_id].append(_view(clock, references[clock.item_id]))
     return result
 
 
@@ -223,10 +170,7 @@ def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None,
     if record_new:
         record_breaches(ctx, actor)
     with ctx.store.reading() as session:
-        query = select(Breach, ItemClock).join(ItemClock, col(ItemClock.id) == Breach.clock_id)
-        if since is not None:
-            query = query.where(Breach.recorded_at >= since)
-        rows = session.exec(query.order_by(col(Breach.due_at), col(Breach.reference), col(Breach.clock))).all()
+        rows = stored_clocks.breaches_with_clocks(session, since=since)
         breaches = [
             {
                 "reference": breach.reference,
@@ -247,64 +191,24 @@ def list_breaches(ctx: Context, actor: Actor, *, since: datetime | None = None,
 # -- the supervisor pane's poll -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BoardClock:
-    clock: str
-    label: str
-    started_at: datetime
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BoardItem:
-    """An open item as the supervisor pane shows it, with its running clocks only."""
-
-    id: str
-    reference: str
-    state: str
-    rag: str
-    children: str
-    claimed_by: str | None
-    clocks: tuple[BoardClock, ...]
-
-
-@dataclass(frozen=True)
-class Board:
-    # Changes whenever any item changes (a new item, or a version step), so an unchanged store
-    # answers the pane's poll without reading every row again.
-    fingerprint: tuple[int, int]
-    items: list[BoardItem] | None
-
-
 def clock_board(ctx: Context, actor: Actor, *, known: tuple[int, int] | None = None,
                 audited: bool = False) -> Board:
     """Every open item with its running clocks, in two lean queries; `items` is None if `known` still holds.
 
     `audited` records the read: the pane audits when it opens, not on every poll.
     """
-    from sqlalchemy import func
-
     from mash_tui.domain.workflow import OPEN_STATES
     from mash_tui.services.authz import require
 
     require(ctx, actor, "clocks.view")
     open_states = [state.value for state in OPEN_STATES]
     with ctx.store.reading() as session:
-        count, versions = session.exec(select(func.count(), func.coalesce(func.sum(WorkItem.version), 0))).one()
-        fingerprint = (int(count), int(versions))
+        fingerprint = items_fingerprint(session)
         if fingerprint == known:
             return Board(fingerprint, None)
-        items = session.exec(
-            select(WorkItem.id, WorkItem.reference, WorkItem.state, WorkItem.rag, WorkItem.children,
-                   WorkItem.claimed_by).where(col(WorkItem.state).in_(open_states))
-        ).all()
+        items = board_rows(session, open_states)
         running: dict[str, list[BoardClock]] = {}
-        clock_rows = session.exec(
-            select(ItemClock.item_id, ItemClock.clock, ItemClock.label, ItemClock.started_at, ItemClock.due_at)
-            .join(WorkItem, col(WorkItem.id) == ItemClock.item_id)
-            .where(col(WorkItem.state).in_(open_states), col(ItemClock.met_at).is_(None),
-                   col(ItemClock.superseded_at).is_(None))
-        ).all()
+        clock_rows = stored_clocks.running_clock_rows(session, open_states)
         for item_id, clock, label, started_at, due_at in clock_rows:
             running.setdefault(item_id, []).append(
                 BoardClock(clock, label or CLOCK_LABELS.get(clock, clock), started_at, due_at))

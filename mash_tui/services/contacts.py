@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from mash_tui.domain.contact import (
     Contact,
@@ -22,6 +21,8 @@ from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import ContactView, DraftView
+from mash_tui.store import contacts as stored_contacts
 from mash_tui.store.casework import ContactDraft, ContactRecord
 from mash_tui.store.known_persons import index_contact_people
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
@@ -31,33 +32,6 @@ class ContactInvalid(UserError):
     def __init__(self, problems: list[ContactProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(str(problem) for problem in problems))
-
-
-@dataclass(frozen=True)
-class DraftView:
-    id: str
-    reference: str
-    status: str
-    version: int
-    form: dict[str, Any]
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ContactView:
-    id: str
-    reference: str
-    version: int
-    author: str
-    received_at: datetime
-    submitted_at: datetime
-    record: dict[str, Any]
-    children: str
-    recommended_rag: str
-    rules: list[str]
-    reasons: list[str]
-    flags: list[str]
-    superseded: bool = False
 
 
 def _draft_view(draft: ContactDraft) -> DraftView:
@@ -145,12 +119,7 @@ def discard_draft(ctx: Context, actor: Actor, draft_id: str) -> None:
 def open_drafts(ctx: Context, actor: Actor) -> list[DraftView]:
     require(ctx, actor, "contact.capture")
     with ctx.store.reading() as session:
-        rows = session.exec(
-            select(ContactDraft)
-            .where(ContactDraft.author == actor.username, ContactDraft.status == "open")
-            .order_by(col(ContactDraft.updated_at).desc())
-        ).all()
-        return [_draft_view(row) for row in rows]
+        return [_draft_view(row) for row in stored_contacts.open_drafts_of(session, actor.username)]
 
 
 def load_draft(ctx: Context, actor: Actor, draft_id: str) -> DraftView:
@@ -239,9 +208,7 @@ def import_contacts(ctx: Context, actor: Actor, text: str) -> list[ContactView]:
 
 
 def _latest(session: Session, reference: str) -> ContactRecord:
-    row = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == reference).order_by(col(ContactRecord.version).desc())
-    ).first()
+    row = stored_contacts.latest_contact(session, reference)
     if row is None:
         raise UserError(f"no contact with reference {reference!r}")
     return row
@@ -258,9 +225,7 @@ def get_contact(ctx: Context, actor: Actor, reference: str) -> ContactView:
 def contact_versions(ctx: Context, actor: Actor, reference: str) -> list[ContactView]:
     require(ctx, actor, "contact.view", subject_ref=reference)
     with ctx.store.reading() as session:
-        rows = session.exec(
-            select(ContactRecord).where(ContactRecord.reference == reference).order_by(col(ContactRecord.version))
-        ).all()
+        rows = stored_contacts.contact_versions(session, reference)
     if not rows:
         raise UserError(f"no contact with reference {reference!r}")
     return [_contact_view(row, superseded=row is not rows[-1]) for row in rows]
@@ -271,13 +236,8 @@ def list_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None,
     """The latest version of each contact, newest received first."""
     require(ctx, actor, "contact.view")
     with ctx.store.reading() as session:
-        query = select(ContactRecord).order_by(col(ContactRecord.received_at).desc(), col(ContactRecord.reference))
-        if since is not None:
-            query = query.where(ContactRecord.received_at >= since)
-        if author is not None:
-            query = query.where(ContactRecord.author == author)
         latest: dict[str, ContactRecord] = {}
-        for row in session.exec(query).all():
+        for row in stored_contacts.contacts_received(session, since=since, author=author):
             if row.reference not in latest or row.version > latest[row.reference].version:
                 latest[row.reference] = row
     rows = sorted(latest.values(), key=lambda r: (r.received_at, r.reference), reverse=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from mash_tui.domain.codes import FEEDBACK_METHODS
 from mash_tui.domain.limits import field_too_long
@@ -26,7 +26,7 @@ from mash_tui.services.queue import (
     _item,
     item_view,
 )
-from mash_tui.store.casework import ContactRecord
+from mash_tui.store.contacts import latest_contact
 from mash_tui.store.unit_of_work import unit_of_work
 
 
@@ -66,8 +66,5 @@ def _limited(ctx: Context, note: str | None) -> str | None:
 
 def _referrer_as_recorded(session: Session, reference: str) -> dict[str, Any]:
     """The referrer as the latest version of the contact names them: who was told."""
-    record = session.exec(
-        select(ContactRecord.record).where(ContactRecord.reference == reference)
-        .order_by(col(ContactRecord.version).desc())
-    ).first()
-    return dict((record or {}).get("referrer") or {})
+    contact = latest_contact(session, reference)
+    return dict((contact.record if contact else {}).get("referrer") or {})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from mash_tui.domain.codes import CLOSING_OUTCOMES, DECISION_OUTCOMES, FLAGS, RagLevel
 from mash_tui.domain.contact import Contact, validate_contact
@@ -36,75 +36,16 @@ from mash_tui.services.clocks import (
     supersede_clocks,
 )
 from mash_tui.services.context import Context
-from mash_tui.store.casework import ContactDraft, ContactRecord, Decision, ItemEvent, MatchDecision, Rating, WorkItem
+from mash_tui.services.views import FeedbackView, ItemView, RecommendationView
+from mash_tui.store.casework import ContactDraft, ContactRecord, Decision, ItemEvent, Rating, WorkItem
+from mash_tui.store.contacts import latest_contact, received_at
+from mash_tui.store.items import events_of_item, events_of_kind, item_by_reference, items_in_states
+from mash_tui.store.match_decisions import references_deciding_on
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
 
 
 class ItemRefused(UserError):
     """An action the item's state or holder does not allow; the message says why."""
-
-
-@dataclass(frozen=True)
-class FeedbackView:
-    """One telling of the outcome to the referrer (DOMAIN.md step 9)."""
-
-    how: str
-    at: datetime
-    by: str
-    note: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"how": self.how, "at": self.at.isoformat(), "by": self.by, "note": self.note}
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: str
-    reference: str
-    state: str
-    rag: str
-    children: str
-    claimed_by: str | None
-    claimed_at: datetime | None
-    outcome: str | None
-    immediate_danger: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    rag_rated_at: datetime | None
-    clocks: list[ClockView] = field(default_factory=list)
-    # This machine's claim still waits for the shared database's answer: a decision waits too.
-    claim_requested: bool = False
-    # Each time the referrer was told the outcome, oldest first.
-    feedback: list[FeedbackView] = field(default_factory=list)
-
-    @property
-    def feedback_given_at(self) -> datetime | None:
-        return self.feedback[-1].at if self.feedback else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "state": self.state,
-            "rag": self.rag,
-            "children": self.children,
-            "claimed_by": self.claimed_by,
-            "outcome": self.outcome,
-            "immediate_danger": self.immediate_danger,
-            "version": self.version,
-            "clocks": [
-                {
-                    "clock": clock.clock,
-                    "start": clock.started_at.isoformat(),
-                    "due": clock.due_at.isoformat(),
-                    "met_at": clock.met_at.isoformat() if clock.met_at else None,
-                    "breached_at": clock.breached_at.isoformat() if clock.breached_at else None,
-                }
-                for clock in self.clocks
-            ],
-            "feedback": [given.as_json() for given in self.feedback],
-            "feedback_given_at": self.feedback_given_at.isoformat() if self.feedback_given_at else None,
-        }
 
 
 def _view(item: WorkItem, clocks: list[ClockView] | None = None, requested: set[str] | None = None,
@@ -123,16 +64,9 @@ FEEDBACK_EVENT = "feedback_given"
 def feedback_of_items(session: Session, item_ids: list[str]) -> dict[str, list[FeedbackView]]:
     """Each item's feedback to its referrer, oldest first, read from its `feedback_given` events."""
     result: dict[str, list[FeedbackView]] = {item_id: [] for item_id in item_ids}
-    for start in range(0, len(item_ids), 500):
-        # Chunked like the clocks: SQLite refuses statements with too many bound values.
-        chunk = item_ids[start:start + 500]
-        events = session.exec(
-            select(ItemEvent).where(col(ItemEvent.item_id).in_(chunk), ItemEvent.kind == FEEDBACK_EVENT)
-            .order_by(col(ItemEvent.occurred_at), col(ItemEvent.id))
-        ).all()
-        for event in events:
-            result[event.item_id].append(FeedbackView(str(event.details.get("how")), event.occurred_at, event.actor,
-                                                      event.details.get("note")))
+    for event in events_of_kind(session, item_ids, FEEDBACK_EVENT):
+        result[event.item_id].append(FeedbackView(str(event.details.get("how")), event.occurred_at, event.actor,
+                                                  event.details.get("note")))
     return result
 
 
@@ -142,16 +76,14 @@ def _requested_claims(ctx: Context, session: Session) -> set[str]:
 
 
 def _item(session: Session, reference: str) -> WorkItem:
-    item = session.exec(select(WorkItem).where(WorkItem.reference == reference)).first()
+    item = item_by_reference(session, reference)
     if item is None:
         raise ItemRefused(f"no queue item with reference {reference!r}")
     return item
 
 
 def _latest_contact(session: Session, reference: str) -> ContactRecord:
-    row = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == reference).order_by(col(ContactRecord.version).desc())
-    ).first()
+    row = latest_contact(session, reference)
     if row is None:
         raise ItemRefused(f"no submitted contact with reference {reference!r}")
     return row
@@ -181,31 +113,15 @@ def _earlier_contact_times(session: Session, reference: str) -> list[datetime]:
     # Contacts that confirmed the same case-system person are about the same child too.
     people = {candidate for candidate in linked if not candidate.startswith("contact:")}
     if people:
-        others = session.exec(
-            select(MatchDecision.reference, MatchDecision.decision).where(col(MatchDecision.candidate_id).in_(people))
-        ).all()
+        others = references_deciding_on(session, people)
         references |= {ref for ref, decision in others if decision == "confirmed"}
     references.discard(reference)
     times = []
     for other in references:
-        row = session.exec(select(ContactRecord.received_at).where(ContactRecord.reference == other)).first()
-        if row is not None:
-            times.append(row)
+        received = received_at(session, other)
+        if received is not None:
+            times.append(received)
     return times
-
-
-@dataclass(frozen=True)
-class RecommendationView:
-    reference: str
-    rag: str
-    rules: list[str]
-    reasons: list[str]
-    flags: list[str]
-    repeat_reason: str | None
-    officer_may_close: bool
-    # The open (or recently closed) case of a confirmed match: who already knows the child.
-    routing_worker: str | None = None
-    routing_reason: str | None = None
 
 
 def recommendation_for(ctx: Context, actor: Actor, reference: str) -> RecommendationView:
@@ -240,7 +156,7 @@ def raise_immediate_danger(ctx: Context, actor: Actor, draft_id: str, children: 
         draft = uow.session.get(ContactDraft, draft_id)
         if draft is None or draft.author != actor.username:
             raise ItemRefused("no such draft of yours")
-        existing = uow.session.exec(select(WorkItem).where(WorkItem.reference == draft.reference)).first()
+        existing = item_by_reference(uow.session, draft.reference)
         if existing is not None:
             return _view(existing)
         item = WorkItem(reference=draft.reference, draft_id=draft.id, state=ItemState.ESCALATED, rag="RED",
@@ -263,7 +179,7 @@ def _open_item_for_contact(uow: UnitOfWork, ctx: Context, reference: str, state:
     contact_row = _latest_contact(uow.session, reference)
     contact = validate_contact(contact_row.record)
     recommendation = _recommendation(ctx, reference, contact, _earlier_contact_times(uow.session, reference))
-    item = uow.session.exec(select(WorkItem).where(WorkItem.reference == reference)).first()
+    item = item_by_reference(uow.session, reference)
     if item is not None and not item.immediate_danger:
         raise ItemRefused(f"{reference} has already left the officer's hands (it is {item.state})")
     rag = RagLevel(recommendation.rag)
@@ -391,7 +307,7 @@ def _urgency_key(item: WorkItem, due: dict[str, datetime]) -> tuple:
 
 def waiting_in_urgency_order(session: Session) -> list[WorkItem]:
     """Unclaimed escalated items, the one to take next first: RED first, then the least time left."""
-    waiting = session.exec(select(WorkItem).where(WorkItem.state == ItemState.ESCALATED)).all()
+    waiting = items_in_states(session, [ItemState.ESCALATED])
     due = _next_due(session, [item.id for item in waiting])
     return sorted(waiting, key=lambda candidate: _urgency_key(candidate, due))
 
@@ -445,10 +361,10 @@ def release(ctx: Context, actor: Actor, reference: str) -> ItemView:
 
 def reassign(ctx: Context, actor: Actor, reference: str, to_user: str) -> ItemView:
     require(ctx, actor, "item.reassign", subject_ref=reference)
-    from mash_tui.store.tables import AppUser
+    from mash_tui.store.users import user_by_name
 
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        target = uow.session.exec(select(AppUser).where(AppUser.username == to_user)).first()
+        target = user_by_name(uow.session, to_user)
         if target is None or target.role != "decision_maker":
             raise ItemRefused(f"{to_user!r} is not a decision maker")
         item = _item(uow.session, reference)
@@ -585,7 +501,7 @@ def list_items(ctx: Context, actor: Actor, *, states: frozenset[str] | None = No
     require(ctx, actor, "queue.view")
     wanted = states or frozenset(state.value for state in OPEN_STATES)
     with ctx.store.reading() as session:
-        items = session.exec(select(WorkItem).where(col(WorkItem.state).in_(wanted))).all()
+        items = items_in_states(session, wanted)
         clocks = clocks_of_items(session, [item.id for item in items])
         feedback = feedback_of_items(session, [item.id for item in items])
         requested = _requested_claims(ctx, session)
@@ -624,9 +540,7 @@ def item_history(ctx: Context, actor: Actor, reference: str) -> list[dict[str, A
     require(ctx, actor, "contact.view", subject_ref=reference)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         item = _item(uow.session, reference)
-        events = uow.session.exec(
-            select(ItemEvent).where(ItemEvent.item_id == item.id).order_by(col(ItemEvent.occurred_at), col(ItemEvent.id))
-        ).all()
+        events = events_of_item(uow.session, item.id)
         uow.audit("item.view", "work_item", item.id, subject_ref=reference)
         return [{"kind": e.kind, "actor": e.actor, "at": e.occurred_at, "details": dict(e.details)} for e in events]
 

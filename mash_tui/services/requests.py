@@ -9,13 +9,19 @@ item's rating when sent), met by the agency's answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from mash_tui.domain.codes import AGENCIES, CONCERN_CATEGORIES, DOMESTIC_ABUSE_CATEGORIES, RagLevel
+from mash_tui.domain.codes import (
+    AGENCIES,
+    AGENCY_LABELS,
+    CONCERN_CATEGORIES,
+    DOMESTIC_ABUSE_CATEGORIES,
+    OPEN_REQUEST_STATES,
+    RagLevel,
+)
 from mash_tui.domain.contact import Contact, validate_contact
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.domain.workflow import HELD_STATES, REQUEST_CLOCKS
@@ -23,21 +29,23 @@ from mash_tui.errors import PermissionRefused, UserError
 from mash_tui.services.authz import require
 from mash_tui.services.clocks import end_clock, meet_clocks, start_clock
 from mash_tui.services.context import Context
-from mash_tui.store.casework import ContactRecord, ItemEvent, WorkItem
-from mash_tui.store.requests import InformationRequest, MashDiscussion, RequestAnswer
-from mash_tui.store.tables import AppUser
+from mash_tui.services.views import AnswerView, DiscussionView, Finding, GatheringView, RequestDraft, RequestView, SharedPerson
+from mash_tui.store.casework import ItemEvent, WorkItem
+from mash_tui.store.contacts import latest_contact
+from mash_tui.store.items import item_by_reference
+from mash_tui.store.requests import (
+    InformationRequest,
+    MashDiscussion,
+    RequestAnswer,
+    agencies_asked,
+    answers_to,
+    discussions_on_item,
+    request_by_ref,
+    requests_on_item,
+    requests_to_agency,
+)
 from mash_tui.store.unit_of_work import UnitOfWork, unit_of_work
-
-AGENCY_LABELS = {
-    "police": "Police",
-    "health": "Health",
-    "education": "Education",
-    "housing": "Housing",
-    "probation": "Probation",
-    "substance_misuse": "Substance-misuse services",
-    "adult_social_care": "Adult social care",
-    "early_help": "Early help",
-}
+from mash_tui.store.users import user_by_name
 
 # Who is asked by default. RED and AMBER: police, health and education, the three agencies a strategy
 # discussion or a MASH discussion cannot do without. GREEN: the universal services that see the child
@@ -50,8 +58,6 @@ DEFAULT_AGENCIES = {
 _SUBSTANCE_CATEGORIES = frozenset({"1B", "1C", "2B", "2C"})
 _ADULT_NEEDS_CATEGORIES = frozenset({"4B", "4C", "5B", "5C", "6B", "6C"})
 
-OPEN_REQUEST_STATES = ("sent", "seen")
-REQUEST_STATES = ("sent", "seen", "answered", "withdrawn")
 
 
 class RequestRefused(UserError):
@@ -59,157 +65,6 @@ class RequestRefused(UserError):
 
 
 # -- what screens and the command line get --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SharedPerson:
-    key: str  # "child:0", "adult:1"
-    role: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    person: str
-    known: bool
-    summary: str | None = None
-    current_risks: str | None = None
-    agency_contact: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"person": self.person, "known": self.known, "summary": self.summary,
-                "current_risks": self.current_risks, "agency_contact": self.agency_contact}
-
-
-@dataclass(frozen=True)
-class AnswerView:
-    id: str
-    findings: tuple[Finding, ...]
-    free_text: str | None
-    answered_by: str
-    answered_at: datetime
-    supersedes_id: str | None
-    superseded: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "findings": [finding.as_json() for finding in self.findings],
-                "free_text": self.free_text, "answered_by": self.answered_by,
-                "answered_at": self.answered_at.isoformat(), "supersedes_id": self.supersedes_id,
-                "superseded": self.superseded}
-
-
-@dataclass(frozen=True)
-class RequestView:
-    id: str
-    request_ref: str
-    reference: str
-    agency: str
-    question: str | None
-    summary: str
-    people: tuple[SharedPerson, ...]
-    rag: str
-    sent_by: str
-    sent_at: datetime
-    due_at: datetime
-    state: str
-    seen_at: datetime | None
-    answered_at: datetime | None
-    withdrawn_at: datetime | None
-    withdrawn_reason: str | None
-    chase_count: int
-    last_chased_at: datetime | None
-    version: int
-    answers: tuple[AnswerView, ...] = ()
-
-    @property
-    def agency_label(self) -> str:
-        return AGENCY_LABELS.get(self.agency, self.agency)
-
-    @property
-    def children(self) -> str:
-        return ", ".join(person.name for person in self.people if person.role == "child")
-
-    @property
-    def answer(self) -> AnswerView | None:
-        """The answer in force: the latest correction, or the first answer if never corrected."""
-        current = [answer for answer in self.answers if not answer.superseded]
-        return current[-1] if current else None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_REQUEST_STATES
-
-    def status_at(self, now: datetime) -> str:
-        """sent, seen, answered or withdrawn; or overdue once an open request passes its due time."""
-        if self.is_open and now > self.due_at:
-            return "overdue"
-        return self.state
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "request_ref": self.request_ref,
-            "reference": self.reference,
-            "agency": self.agency,
-            "question": self.question,
-            "summary": self.summary,
-            "people": [{"key": p.key, "role": p.role, "name": p.name, "description": p.description}
-                       for p in self.people],
-            "rag": self.rag,
-            "sent_by": self.sent_by,
-            "sent_at": self.sent_at.isoformat(),
-            "due": self.due_at.isoformat(),
-            "state": self.state,
-            "seen_at": _iso(self.seen_at),
-            "answered_at": _iso(self.answered_at),
-            "withdrawn_at": _iso(self.withdrawn_at),
-            "withdrawn_reason": self.withdrawn_reason,
-            "chase_count": self.chase_count,
-            "answer": self.answer.as_json() if self.answer else None,
-            "corrections": max(len(self.answers) - 1, 0),
-        }
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    """What the composer starts from: the item, what would be shared, and the default agencies."""
-
-    reference: str
-    rag: str
-    state: str
-    children: str
-    summary: str
-    people: tuple[SharedPerson, ...]
-    agencies: tuple[tuple[str, str], ...]
-    defaults: tuple[str, ...]
-    already_open: tuple[str, ...]
-    clock: str
-    due_at: datetime
-    consent: str
-
-
-@dataclass(frozen=True)
-class DiscussionView:
-    id: str
-    participants: tuple[str, ...]
-    summary: str
-    agreed_actions: str | None
-    recorded_by: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class GatheringView:
-    """One item's information gathering: every request with its answers, and the MASH discussions."""
-
-    reference: str
-    rag: str
-    state: str
-    claimed_by: str | None
-    children: str
-    requests: list[RequestView] = field(default_factory=list)
-    discussions: list[DiscussionView] = field(default_factory=list)
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -315,19 +170,13 @@ def _person_view(person: dict[str, Any]) -> SharedPerson:
 
 def _answers_of(session: Session, request_ids: list[str]) -> dict[str, list[AnswerView]]:
     found: dict[str, list[AnswerView]] = {request_id: [] for request_id in request_ids}
-    if not request_ids:
-        return found
-    for start in range(0, len(request_ids), 500):
-        chunk = request_ids[start:start + 500]
-        rows = session.exec(
-            select(RequestAnswer).where(col(RequestAnswer.request_id).in_(chunk))
-            .order_by(col(RequestAnswer.answered_at), col(RequestAnswer.id))
-        ).all()
-        superseded = {row.supersedes_id for row in rows if row.supersedes_id}
-        for row in rows:
-            findings = tuple(Finding(**finding) for finding in row.findings)
-            found[row.request_id].append(AnswerView(row.id, findings, row.free_text, row.answered_by,
-                                                    row.answered_at, row.supersedes_id, row.id in superseded))
+    rows = answers_to(session, request_ids)
+    # A correction answers the same request, so the answer it supersedes is always among `rows`.
+    superseded = {row.supersedes_id for row in rows if row.supersedes_id}
+    for row in rows:
+        findings = tuple(Finding(**finding) for finding in row.findings)
+        found[row.request_id].append(AnswerView(row.id, findings, row.free_text, row.answered_by,
+                                                row.answered_at, row.supersedes_id, row.id in superseded))
     return found
 
 
@@ -346,12 +195,12 @@ def _views(session: Session, rows: list[InformationRequest]) -> list[RequestView
 
 def _find(session: Session, key: str) -> InformationRequest | None:
     """A request by its reference (R-...) or its id."""
-    row = session.exec(select(InformationRequest).where(InformationRequest.request_ref == key)).first()
+    row = request_by_ref(session, key)
     return row if row is not None else session.get(InformationRequest, key)
 
 
 def _item(session: Session, reference: str) -> WorkItem:
-    item = session.exec(select(WorkItem).where(WorkItem.reference == reference)).first()
+    item = item_by_reference(session, reference)
     if item is None:
         raise RequestRefused(f"no queue item with reference {reference!r}")
     return item
@@ -360,10 +209,7 @@ def _item(session: Session, reference: str) -> WorkItem:
 def _contact_of(session: Session, item: WorkItem) -> Contact:
     if item.contact_id is None:
         raise RequestRefused(f"{item.reference}: the contact is still being captured; send requests once it is submitted")
-    row = session.exec(
-        select(ContactRecord).where(ContactRecord.reference == item.reference)
-        .order_by(col(ContactRecord.version).desc())
-    ).first()
+    row = latest_contact(session, item.reference)
     assert row is not None
     return validate_contact(row.record)
 
@@ -384,11 +230,7 @@ def _held(item: WorkItem, actor: Actor) -> None:
 
 
 def _open_agencies(session: Session, item_id: str) -> set[str]:
-    rows = session.exec(
-        select(InformationRequest.agency).where(InformationRequest.item_id == item_id,
-                                                col(InformationRequest.state).in_(OPEN_REQUEST_STATES))
-    ).all()
-    return set(rows)
+    return agencies_asked(session, item_id, OPEN_REQUEST_STATES)
 
 
 def _limit(ctx: Context, value: str | None, what: str) -> str | None:
@@ -547,13 +389,8 @@ def information_gathering(ctx: Context, actor: Actor, reference: str) -> Gatheri
     require(ctx, actor, "request.view_all", subject_ref=reference)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         item = _item(uow.session, reference)
-        rows = uow.session.exec(
-            select(InformationRequest).where(InformationRequest.item_id == item.id)
-            .order_by(col(InformationRequest.sent_at), col(InformationRequest.request_ref))
-        ).all()
-        discussions = uow.session.exec(
-            select(MashDiscussion).where(MashDiscussion.item_id == item.id).order_by(col(MashDiscussion.recorded_at))
-        ).all()
+        rows = requests_on_item(uow.session, item.id)
+        discussions = discussions_on_item(uow.session, item.id)
         uow.audit("request.view_item", "work_item", item.id, subject_ref=reference,
                   details={"requests": len(rows)})
         return GatheringView(
@@ -603,7 +440,7 @@ def record_mash_discussion(ctx: Context, actor: Actor, reference: str, *, partic
 def _agency_of(ctx: Context, actor: Actor) -> str:
     """The agency the store holds for this partner: the one thing that decides what they see."""
     with ctx.store.reading() as session:
-        user = session.exec(select(AppUser).where(AppUser.username == actor.username)).first()
+        user = user_by_name(session, actor.username)
     if user is None or not user.active or user.role != Role.PARTNER or not user.agency:
         _audit_refusal(ctx, actor, None, "no partner agency")
         raise PermissionRefused("only a partner agency's user can see that agency's requests")
@@ -644,10 +481,7 @@ def list_my_requests(ctx: Context, actor: Actor, *, open_only: bool = False) -> 
     require(ctx, actor, "request.view_own")
     agency = _agency_of(ctx, actor)
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
-        query = select(InformationRequest).where(InformationRequest.agency == agency)
-        if open_only:
-            query = query.where(col(InformationRequest.state).in_(OPEN_REQUEST_STATES))
-        rows = list(uow.session.exec(query).all())
+        rows = requests_to_agency(uow.session, agency, states=OPEN_REQUEST_STATES if open_only else None)
         views = _views(uow.session, rows)
         uow.audit("request.list", "information_request", None, details={"agency": agency, "requests": len(views)})
     return sorted(views, key=_partner_order)

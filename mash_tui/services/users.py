@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
 
 from mash_tui.clock import as_utc
 from mash_tui.domain.codes import AGENCIES
 from mash_tui.domain.roles import Actor, Role
 from mash_tui.errors import UserError
 from mash_tui.services.context import Context
+from mash_tui.services.views import UserSummary
 from mash_tui.store.tables import AppUser
 from mash_tui.store.unit_of_work import unit_of_work
+from mash_tui.store.users import all_users, has_active_administrator, user_by_name
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 MIN_PASSWORD_LENGTH = 8
@@ -29,15 +29,6 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 class LoginRefused(UserError):
     """Deliberately vague: it never says whether the user name exists."""
-
-
-@dataclass(frozen=True)
-class UserSummary:
-    username: str
-    display_name: str
-    role: str
-    agency: str | None
-    active: bool
 
 
 def validate_new_user(username: str, role: str, agency: str | None, password: str) -> None:
@@ -72,7 +63,7 @@ def add_user(
     validate_new_user(username, role, agency, password)
     display_name = display_name or username
     with unit_of_work(ctx.store, loader, ctx.clock) as uow:
-        existing = uow.session.exec(select(AppUser).where(AppUser.username == username)).first()
+        existing = user_by_name(uow.session, username)
         if existing is not None:
             raise UserError(f"user name {username!r} is already taken")
         user = AppUser(
@@ -104,14 +95,12 @@ def add_user(
 
 def has_administrator(ctx: Context) -> bool:
     with ctx.store.reading() as session:
-        return session.exec(
-            select(AppUser.id).where(AppUser.role == "admin", AppUser.active == True)  # noqa: E712 - SQL
-        ).first() is not None
+        return has_active_administrator(session)
 
 
 def list_users(ctx: Context) -> list[UserSummary]:
     with ctx.store.reading() as session:
-        users = session.exec(select(AppUser).order_by(AppUser.username)).all()
+        users = all_users(session)
         return [UserSummary(u.username, u.display_name, u.role, u.agency, u.active) for u in users]
 
 
@@ -119,7 +108,7 @@ def authenticate(ctx: Context, username: str, password: str) -> Actor:
     """The actor for a right password; `LoginRefused` (audited) for anything else."""
     security = ctx.policy.security
     with unit_of_work(ctx.store, Actor(username or "(blank)", "anonymous"), ctx.clock) as uow:
-        user = uow.session.exec(select(AppUser).where(AppUser.username == username)).first()
+        user = user_by_name(uow.session, username)
         now = uow.now
         locked = user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
         password_ok = _verify(user.password_hash if user else _DUMMY_HASH, password)

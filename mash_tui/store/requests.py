@@ -7,10 +7,11 @@ request shares with the agency is copied onto it when sent, so the partner never
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from mash_tui.store.tables import utc_column
 from mash_tui.store.types import new_id
@@ -76,3 +77,56 @@ class MashDiscussion(SQLModel, table=True):
     agreed_actions: str | None = None
     recorded_by: str
     recorded_at: datetime = utc_column(nullable=False)
+
+
+# -- queries ----------------------------------------------------------------------------------------
+
+# SQLite refuses statements with too many bound values: long id lists are read in chunks.
+_CHUNK = 500
+
+
+def answers_to(session: Session, request_ids: list[str]) -> list[RequestAnswer]:
+    """Every answer to these requests, each request's oldest first (uuid7 ids order one instant)."""
+    found: list[RequestAnswer] = []
+    for start in range(0, len(request_ids), _CHUNK):
+        chunk = request_ids[start:start + _CHUNK]
+        found += session.exec(
+            select(RequestAnswer).where(col(RequestAnswer.request_id).in_(chunk))
+            .order_by(col(RequestAnswer.answered_at), col(RequestAnswer.id))
+        ).all()
+    return found
+
+
+def request_by_ref(session: Session, request_ref: str) -> InformationRequest | None:
+    return session.exec(select(InformationRequest).where(InformationRequest.request_ref == request_ref)).first()
+
+
+def agencies_asked(session: Session, item_id: str, states: Collection[str]) -> set[str]:
+    """The agencies with a request on the item in one of `states`."""
+    return set(session.exec(
+        select(InformationRequest.agency).where(InformationRequest.item_id == item_id,
+                                                col(InformationRequest.state).in_(list(states)))
+    ).all())
+
+
+def requests_on_item(session: Session, item_id: str) -> list[InformationRequest]:
+    """The item's requests in the order they were sent."""
+    return list(session.exec(
+        select(InformationRequest).where(InformationRequest.item_id == item_id)
+        .order_by(col(InformationRequest.sent_at), col(InformationRequest.request_ref))
+    ).all())
+
+
+def discussions_on_item(session: Session, item_id: str) -> list[MashDiscussion]:
+    """The item's MASH discussions, the first first."""
+    return list(session.exec(
+        select(MashDiscussion).where(MashDiscussion.item_id == item_id).order_by(col(MashDiscussion.recorded_at))
+    ).all())
+
+
+def requests_to_agency(session: Session, agency: str, *, states: Collection[str] | None = None) -> list[InformationRequest]:
+    """The agency's requests (only those in `states`, if given), in no set order."""
+    query = select(InformationRequest).where(InformationRequest.agency == agency)
+    if states is not None:
+        query = query.where(col(InformationRequest.state).in_(list(states)))
+    return list(session.exec(query).all())

@@ -8,54 +8,13 @@ place as a new version every machine receives.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from mash_tui.domain.roles import Actor
 from mash_tui.errors import UserError
 from mash_tui.services.authz import require
 from mash_tui.services.context import Context
+from mash_tui.services.views import ConflictView
 from mash_tui.sync.connection import connect_shared
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    id: int
-    kind: str
-    entity_id: str
-    reference: str | None
-    author: str | None
-    mutation_name: str
-    server_data: dict[str, Any]
-    client_data: dict[str, Any]
-    raised_at: datetime
-    resolved_by: str | None
-    resolution: str | None
-
-    @property
-    def differing(self) -> list[str]:
-        ignored = {"version", "updated_at"}
-        names = sorted(set(self.server_data) | set(self.client_data))
-        return [name for name in names
-                if name not in ignored and self.server_data.get(name) != self.client_data.get(name)]
-
-    @property
-    def server_summary(self) -> str:
-        return ", ".join(f"{name}={self.server_data.get(name)!s}" for name in self.differing)
-
-    @property
-    def client_summary(self) -> str:
-        return ", ".join(f"{name}={self.client_data.get(name)!s}" for name in self.differing)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "kind": self.kind, "entity_id": self.entity_id, "reference": self.reference,
-            "author": self.author, "mutation": self.mutation_name, "fields": self.differing,
-            "server": {name: self.server_data.get(name) for name in self.differing},
-            "client": {name: self.client_data.get(name) for name in self.differing},
-            "raised_at": self.raised_at.isoformat(), "resolved_by": self.resolved_by, "resolution": self.resolution,
-        }
 
 
 def list_conflicts(ctx: Context, actor: Actor, *, include_resolved: bool = False) -> list[ConflictView]:

@@ -7,7 +7,6 @@ just been refused, so the user is told once, in words. All of it is read from th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +15,8 @@ from sqlmodel import select
 
 from mash_tui.domain.roles import Actor
 from mash_tui.services.context import Context
+from mash_tui.services.views import readable_mutation
 from mash_tui.store.tables import ClientState, OutboxMutation
-
-_VERSION_SUFFIX = re.compile(r"\.v\d+$")
 
 
 @dataclass(frozen=True)
@@ -89,12 +87,6 @@ def sync_label(state: SyncState) -> str:
     else:
         parts.append("never synced")
     return " · ".join(parts)
-
-
-def readable_mutation(name: str) -> str:
-    """A mutation's name as a person says it: `claim_item.v1` -> "claim item"."""
-    words = _VERSION_SUFFIX.sub("", name).replace("_", " ").split()
-    return " ".join(words) or name
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import Row, RowKey
 
+from mash_tui.domain.codes import CLOCK_SHORT_LABELS
 from mash_tui.domain.timescales import ClockState, ClockWindow, format_time_left
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -24,18 +25,7 @@ _SECOND = 1_000_000
 _NO_LIMIT = float("inf")
 
 # What each clock is for, short enough for a table column of CLOCK_COLUMN_WIDTH.
-CLOCK_NAMES = {
-    "decision": "decision",
-    "red": "strategy discussion",
-    "amber": "MASH discussion",
-    "green": "early help",
-    "request_red": "info request",
-    "request_amber": "info request",
-    "request_green": "info request",
-    "confirmation": "written confirmation",
-    "lado": "LADO referral",
-    "icpc": "ICPC",
-}
+CLOCK_NAMES = CLOCK_SHORT_LABELS
 CLOCK_COLUMN_WIDTH = max(len(name) for name in CLOCK_NAMES.values())
 # "overdue 23h 59m" is the longest a countdown gets below a day.
 COUNTDOWN_COLUMN_WIDTH = 15

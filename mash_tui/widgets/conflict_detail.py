@@ -20,7 +20,7 @@ from mash_tui.clock import to_local
 from mash_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
-    from mash_tui.sync.conflicts import ConflictView
+    from mash_tui.services.views import ConflictView
 
 # A reordered list can differ at every index: past this many rows the rest are counted, not shown.
 MAX_DIFFERENCES = 12
@@ -114,7 +114,7 @@ def raised_words(moment: datetime) -> str:
 
 
 def conflict_headline(view: ConflictView) -> Text:
-    from mash_tui.sync.status import readable_mutation
+    from mash_tui.services.views import readable_mutation
 
     text = Text(f"#{view.id} ", style="bold")
     text.append_text(what_text(view))

@@ -22,7 +22,7 @@ from mash_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
-    from mash_tui.services.queue import ItemView
+    from mash_tui.services.views import ItemView
 
 
 # Shorter words where the full label would not fit the state column.

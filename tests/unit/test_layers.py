@@ -1,9 +1,12 @@
 """The layers of ARCHITECTURE.md, enforced on the source.
 
-domain/ is pure rules: no Textual, no database, nothing else of the project. store/ and services/
-sit under the screens and the command line and never reach up into them. Screens and widgets
-reach the database only through services, imported inside the worker that needs them, so the
-first frame never waits for SQLAlchemy.
+domain/ is pure rules: no Textual, no database, nothing else of the project, and no I/O (no files,
+processes or sockets: what it needs is handed to it). store/ and services/ sit under the screens
+and the command line and never reach up into them. Commands go through services, never the store.
+Screens reach the database only through services, imported inside the worker that needs them, so
+the first frame never waits for SQLAlchemy. Widgets are pieces of screens: they show the views
+services hand out (services/views.py) with the domain's words, and import nothing else of the
+project but other widgets and the clock and printable helpers every layer shares.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "mash_tui"
 DATABASE = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "psycopg2", "psycopg_pool")
+# What reaches files, processes, sockets or databases: none of it belongs in the rules.
+INPUT_OUTPUT = (
+    "os", "pathlib", "io", "shutil", "tempfile", "glob", "sqlite3", "socket", "ssl", "select", "selectors",
+    "subprocess", "multiprocessing", "urllib", "http", "requests", "httpx",
+)
+# Builtins and methods that read or write (`open(...)`, `path.read_text()`), called on anything.
+INPUT_OUTPUT_CALLS = ("open", "input", "print", "read_text", "read_bytes", "write_text", "write_bytes")
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,8 @@ class Rule:
     # Only imports that run when the module is imported: not those inside functions, nor those
     # under `if TYPE_CHECKING:`.
     module_level_only: bool = False
+    # Calls refused wherever they appear: a builtin by its name, or a method by its attribute name.
+    forbidden_calls: tuple[str, ...] = ()
 
     def covers(self, module: str) -> bool:
         return any(_within(module, prefix) for prefix in self.applies_to)
@@ -49,6 +61,12 @@ RULES = (
         allowed=("mash_tui.domain",),
     ),
     Rule(
+        "domain does no I/O",
+        applies_to=("mash_tui.domain",),
+        forbidden=INPUT_OUTPUT,
+        forbidden_calls=INPUT_OUTPUT_CALLS,
+    ),
+    Rule(
         "store and services stay under the interface",
         applies_to=("mash_tui.store", "mash_tui.services"),
         forbidden=(
@@ -64,6 +82,18 @@ RULES = (
         "the store stays under the services",
         applies_to=("mash_tui.store",),
         forbidden=("mash_tui.services",),
+    ),
+    Rule(
+        "commands go through services, never the store",
+        applies_to=("mash_tui.commands",),
+        forbidden=(*DATABASE, "mash_tui.store"),
+    ),
+    Rule(
+        "widgets show views with the domain's words",
+        applies_to=("mash_tui.widgets",),
+        forbidden=(*DATABASE, "mash_tui"),
+        allowed=("mash_tui.widgets", "mash_tui.domain", "mash_tui.services.views", "mash_tui.clock",
+                 "mash_tui.printable"),
     ),
     Rule(
         "screens reach the database only through services, lazily",
@@ -128,8 +158,18 @@ def _imported_modules(node: ast.AST, module: str, is_package: bool) -> list[tupl
     return []
 
 
+def _called_name(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
 def violations(source: str, module: str, *, is_package: bool = False, filename: str = "<source>") -> list[str]:
-    """Every import in `source` (the text of `module`) that a rule refuses, as readable lines."""
+    """Every import or call in `source` (the text of `module`) that a rule refuses, as readable lines."""
     tree = ast.parse(source, filename=filename)
     found = []
     for rule in RULES:
@@ -140,6 +180,9 @@ def violations(source: str, module: str, *, is_package: bool = False, filename: 
             for lineno, imported in _imported_modules(node, module, is_package):
                 if rule.refuses(imported):
                     found.append(f"{filename}:{lineno}: {module} imports {imported} ({rule.name})")
+            called = _called_name(node)
+            if called is not None and called in rule.forbidden_calls:
+                found.append(f"{filename}:{node.lineno}: {module} calls {called}() ({rule.name})")
     return sorted(set(found))
 
 
@@ -238,6 +281,28 @@ def _check(module: str, source: str) -> list[str]:
         ("mash_tui.widgets.fake", "from mash_tui.store.db import Store\n"),
         ("mash_tui.widgets.fake", "try:\n    import psycopg\nexcept ImportError:\n    psycopg = None\n"),
         ("mash_tui.app", "class Holder:\n    from sqlmodel import Session\n"),
+        # The domain does no I/O.
+        ("mash_tui.domain.fake", "import os\n"),
+        ("mash_tui.domain.fake", "from pathlib import Path\n"),
+        ("mash_tui.domain.fake", "import sqlite3\n"),
+        ("mash_tui.domain.fake", "def later():\n    import subprocess\n"),
+        ("mash_tui.domain.fake", "from socket import create_connection\n"),
+        ("mash_tui.domain.fake", "def rules(name):\n    with open(name) as file:\n        return file.read()\n"),
+        ("mash_tui.domain.fake", "def rules(path):\n    return path.read_text(encoding='utf-8')\n"),
+        ("mash_tui.domain.fake", "def save(path, text):\n    path.write_bytes(text)\n"),
+        # Leaving a module out of the I/O rule leaves it under every other rule.
+        ("mash_tui.domain.rag", "import sqlalchemy\n"),
+        ("mash_tui.domain.rag", "from mash_tui.services.views import ItemView\n"),
+        # Commands go through services.
+        ("mash_tui.commands.fake", "from mash_tui.store.db import STORE_FILENAME\n"),
+        ("mash_tui.commands.fake", "def run(args):\n    from mash_tui.store.unit_of_work import unit_of_work\n"),
+        ("mash_tui.commands.fake", "def run(args):\n    from ..store import outbox\n"),
+        ("mash_tui.commands.fake", "def run(args):\n    import sqlmodel\n"),
+        # Widgets show views, in the domain's words.
+        ("mash_tui.widgets.fake", "def later():\n    from mash_tui.services.sync_overview import readable_mutation\n"),
+        ("mash_tui.widgets.fake", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from mash_tui.services.queue import ItemView\n"),
+        ("mash_tui.widgets.fake", "from mash_tui.screens.base import DeskScreen\n"),
+        ("mash_tui.widgets.fake", "from mash_tui.config import load_policy\n"),
     ],
 )
 def test_checker_catches_a_violation(module: str, source: str) -> None:
@@ -265,6 +330,49 @@ def test_checker_catches_a_violation(module: str, source: str) -> None:
                 def load(self):
                     from mash_tui.services.work import my_work
                     import sqlalchemy
+            """,
+        ),
+        (
+            "mash_tui.domain.fake",
+            """
+            import re
+            import tomllib
+            from zoneinfo import ZoneInfo
+
+            def rules(text):
+                return tomllib.loads(text)
+
+            def still_running(clock):
+                return clock.is_open()
+            """,
+        ),
+        (
+            "mash_tui.commands.fake",
+            """
+            from mash_tui.commands.common import context_of
+            from mash_tui.domain.codes import AGENCY_LABELS
+
+            def run(args):
+                from mash_tui.services.homes import store_file
+                from mash_tui.services.views import ItemView
+                print(store_file(args.home))
+            """,
+        ),
+        (
+            "mash_tui.widgets.fake",
+            """
+            from typing import TYPE_CHECKING
+            from textual.widgets import DataTable
+            from mash_tui.clock import to_local
+            from mash_tui.domain.codes import AGENCY_LABELS
+            from mash_tui.printable import printable
+            from mash_tui.widgets.safe_text import safe_text
+            if TYPE_CHECKING:
+                from mash_tui.services.views import ItemView
+
+            def headline(view):
+                from mash_tui.services.views import readable_mutation
+                return readable_mutation(view.name)
             """,
         ),
     ],

