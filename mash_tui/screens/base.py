@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
@@ -85,8 +86,10 @@ class DeskScreen(Screen[ResultT]):
 
         return self.run_worker(in_thread, thread=True, exclusive=True, group=group, exit_on_error=False)
 
-    def on_desk_screen_service_answered(self, message: ServiceAnswered) -> None:
-        message.then(message.answer)
+    async def on_desk_screen_service_answered(self, message: ServiceAnswered) -> None:
+        shown = message.then(message.answer)
+        if isawaitable(shown):  # `then` may mount widgets, which is awaited
+            await shown
 
     def on_desk_screen_service_refused(self, message: ServiceRefused) -> None:
         message.refused(message.words)

@@ -292,3 +292,18 @@ async def test_record_feedback_by_keyboard_and_see_when_it_was_given(ctx, clock,
     item = queue.item_view(ctx, amber_claimed)
     assert [(given.how, given.note) for given in item.feedback] == [
         ("email", "Priya [b]rang[/b] back"), ("letter", None)]
+
+
+async def test_d_on_an_unclaimed_item_is_not_offered_and_says_to_claim_first(ctx, clock, users) -> None:  # noqa: ANN001
+    """What the screen offers follows the workflow's rule: a decision needs the item held."""
+    reference = escalated(ctx, users["olivia"], record(["16A"]))
+    dm = users["dan"]
+    app = desk_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, dm, DecisionScreen(dm, reference))
+        assert "decision_decide" not in _offered(app)
+        assert "decision_claim" in _offered(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+        assert "Refused: claim the item before recording a decision" in _text(pilot, "#decision-message")
