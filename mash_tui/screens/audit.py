@@ -99,7 +99,7 @@ class AuditScreen(DeskScreen[None]):
     def _load(self, subject: str | None, user: str | None) -> None:
         from mash_tui.services.audit import show_audit
 
-        entries = show_audit(self.app.context_when_ready(), self.actor,  # type: ignore[attr-defined]
+        entries = show_audit(self.app.context_when_ready(), self.actor,
                              subject=subject, user=user, limit=SHOWN_EVENTS)
         self.post_message(self.Loaded(entries, subject, user))
 

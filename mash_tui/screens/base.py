@@ -20,6 +20,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from mash_tui.errors import UserError
+from mash_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
     from textual import getters
@@ -100,12 +101,12 @@ class DeskScreen(Screen[ResultT]):
         self.notify(Text(words), severity="warning")
 
     def say(self, words: str, *, refused: bool = False) -> None:
-        """Put `words` (data, never markup) on the screen's message line."""
+        """Put `words` on the screen's message line: as data, never markup, and nothing that acts on the terminal."""
         if self.MESSAGE_LINE is None:
             return
         line = self.query_one(self.MESSAGE_LINE, Static)
         line.set_class(refused, "refused")
-        line.update(Text(words))
+        line.update(safe_text(words))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.on_worker_state_changed(event)

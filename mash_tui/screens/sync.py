@@ -142,7 +142,7 @@ class SyncScreen(DeskScreen[None]):
         from mash_tui.services.sync import SharedDatabaseUnavailable, list_conflicts
         from mash_tui.services.sync_overview import sync_overview
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
+        ctx = self.app.context_when_ready()
         overview = sync_overview(ctx, self.actor)
         open_conflicts = None
         if count_conflicts:
