@@ -44,6 +44,8 @@ def _details(details: dict[str, Any]) -> str:
 class AuditScreen(DeskScreen[None]):
     """Audit events, newest first, for one subject or user or for everyone."""
 
+    CSS_PATH = "audit.tcss"
+
     AUTO_FOCUS = "#audit-subject"
     BINDINGS = [
         Binding("f5", "reload", "Refresh", id="audit_refresh"),

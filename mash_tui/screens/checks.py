@@ -122,6 +122,7 @@ class CandidateRow:
 
 
 class ChecksScreen(DeskScreen[None]):
+    CSS_PATH = "checks.tcss"
     BINDINGS = [
         Binding("y", "confirm", "Confirm match", id="checks_confirm"),
         Binding("x", "reject", "Reject match", id="checks_reject"),

@@ -27,6 +27,7 @@ _TABLE_CHROME = 8
 
 
 class ChronologyScreen(DeskScreen[None]):
+    CSS_PATH = "chronology.tcss"
     BINDINGS = [
         Binding("l", "latest", "Latest", id="chronology_latest"),
         Binding("r", "reload", "Refresh", id="chronology_refresh"),

@@ -67,6 +67,7 @@ def conflict_row(view: ConflictView) -> tuple[Text, ...]:
 
 
 class ConflictsScreen(DeskScreen[None]):
+    CSS_PATH = "conflicts.tcss"
     MESSAGE_LINE = "#conflicts-message"
     BINDINGS = [
         Binding("s", "keep('server')", "Keep shared", id="conflicts_keep_server"),

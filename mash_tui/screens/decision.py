@@ -289,6 +289,7 @@ class DecisionPrompt(Dialog):
 
 
 class DecisionScreen(DeskScreen[None]):
+    CSS_PATH = "decision.tcss"
     MESSAGE_LINE = "#decision-message"
     BINDINGS = [
         # Offered only where deciding is allowed; elsewhere `d` still answers, with why not (`key_d`).

@@ -86,6 +86,8 @@ class IdleLock:
 class LockScreen(DeskScreen[None]):
     """Covers everything; asks the signed-in user for their password again."""
 
+    CSS_PATH = "lock.tcss"
+
     AUTO_FOCUS = "#lock-password"
 
     @dataclass

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 class LoginScreen(DeskScreen[None]):
+    CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
 
     @dataclass

@@ -42,6 +42,8 @@ DUE_WIDTH = 16
 class PartnerHomeScreen(DeskScreen[None]):
     """The agency's requests: open ones by the least time left, then answered, then withdrawn."""
 
+    CSS_PATH = "partner.tcss"
+
     BINDINGS = [
         Binding("o", "open_request", "Open", id="partner_open"),
         Binding("r", "reload", "Refresh", id="partner_reload"),
@@ -214,6 +216,8 @@ class FindingForm(Vertical):
 
 class PartnerRequestScreen(DeskScreen[None]):
     """One request: what the MASH asks and shares, and the agency's answer (or its correction)."""
+
+    CSS_PATH = "partner.tcss"
 
     MESSAGE_LINE = "#partner-request-message"
     BINDINGS = [

@@ -38,6 +38,7 @@ CLAIM_REQUESTED = "Claim of {ref} requested: it waits for the shared database's 
 
 
 class QueueScreen(DeskScreen[None]):
+    CSS_PATH = "queue.tcss"
     POLL_SECONDS = 5.0
     MESSAGE_LINE = "#queue-message"
 

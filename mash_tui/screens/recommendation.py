@@ -77,6 +77,7 @@ def routing_text(view: RecommendationView) -> Text:
 
 
 class RecommendationScreen(DeskScreen[None]):
+    CSS_PATH = "recommendation.tcss"
     MESSAGE_LINE = "#rec-message"
     BINDINGS = [
         Binding("e", "escalate", "Escalate", id="recommendation_escalate"),

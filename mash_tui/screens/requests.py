@@ -101,6 +101,8 @@ def answer_text(view: RequestView, people_by_key: dict[str, str]) -> Text:
 class NotePrompt(ModalScreen[str | None]):
     """One line of text: a reason (required) or a note (optional). Enter submits, escape cancels."""
 
+    CSS_PATH = "modals.tcss"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="request_note_cancel")]
 
     def __init__(self, title: str, prompt: str, *, required: bool) -> None:
@@ -138,6 +140,8 @@ class DiscussionRecord:
 
 class DiscussionPrompt(ModalScreen[DiscussionRecord | None]):
     """Who took part, what was found, what was agreed. Ctrl+S records it."""
+
+    CSS_PATH = "modals.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="discussion_cancel"),
@@ -191,6 +195,8 @@ class DiscussionPrompt(ModalScreen[DiscussionRecord | None]):
 
 class RequestComposerScreen(DeskScreen[int | None]):
     """Ask partner agencies about one claimed item. Dismisses with how many requests were sent."""
+
+    CSS_PATH = "requests.tcss"
 
     MESSAGE_LINE = "#composer-message"
     BINDINGS = [
@@ -329,6 +335,8 @@ class RequestComposerScreen(DeskScreen[int | None]):
 
 class ItemRequestsScreen(DeskScreen[None]):
     """Every request on one item: its state, time left and answer; chase, withdraw, discuss."""
+
+    CSS_PATH = "requests.tcss"
 
     BINDINGS = [
         Binding("n", "compose", "Ask agencies", id="item_requests_new"),

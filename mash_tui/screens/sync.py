@@ -94,6 +94,7 @@ def refusal_detail(rejection: Rejection | None) -> Text:
 
 
 class SyncScreen(DeskScreen[None]):
+    CSS_PATH = "sync.tcss"
     BINDINGS = [
         Binding("r", "reload", "Refresh", id="sync_refresh"),
         Binding("escape", "back", "Back", id="sync_back"),
