@@ -9,11 +9,10 @@ from mash_tui.screens.decision import DecisionPrompt, DecisionScreen
 from mash_tui.screens.modals import ChoicePrompt, ReasonPrompt
 from mash_tui.screens.queue import QueueScreen
 from tests.ui.test_queue_helpers import desk_app, escalated, open_as, record, settle, steady_references
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 pytestmark = pytest.mark.usefixtures("steady_references")
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 def _text(pilot, selector: str) -> str:  # noqa: ANN001
@@ -39,7 +38,7 @@ def amber_claimed(ctx, users) -> str:  # noqa: ANN001
     return reference
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_decision_snapshot(snap_compare, ctx, clock, users, amber_claimed, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def run_before(pilot) -> None:  # noqa: ANN001
         await open_as(pilot, users["dan"], DecisionScreen(users["dan"], amber_claimed))
