@@ -10,7 +10,8 @@ from mash_tui.domain.roles import Actor
 from tests.ui.conftest import desk_app, open_as, settle
 from tests.unit.contact_records import minimal_record
 
-__all__ = ["desk_app", "escalated", "open_as", "record", "settle", "steady_references", "submitted"]
+__all__ = ["confirm_match", "desk_app", "escalated", "known_child_with_a_worker", "open_as", "record", "settle",
+           "steady_references", "submitted"]
 
 
 @pytest.fixture
@@ -45,3 +46,29 @@ def escalated(ctx, officer: Actor, form: dict, note: str | None = None) -> str: 
     reference = submitted(ctx, officer, form)
     queue.escalate(ctx, officer, reference, note=note)
     return reference
+
+
+def known_child_with_a_worker(ctx, tmp_path, person_id: str = "P-100") -> None:  # noqa: ANN001
+    """A case-system child with an open social care case held by a named worker."""
+    from mash_tui.services.prior_involvement import import_involvements, import_persons
+    from tests.conftest import OWNER
+
+    persons = tmp_path / "persons.csv"
+    persons.write_text("person_id,first_name,last_name,dob,sex,address,postcode\n"
+                       f"{person_id},Ada,Fenwick,2019-03-02,F,12 Mill Lane,DY4 7AA\n", encoding="utf-8")
+    involvements = tmp_path / "involvements.csv"
+    involvements.write_text("person_id,service,status,start_date,end_date,allocated_worker,team,phone\n"
+                            f"{person_id},social_care,open,2026-01-10,,Sam Social,Team North,01632 960999\n",
+                            encoding="utf-8")
+    import_persons(ctx.store, persons, OWNER, ctx.clock)
+    import_involvements(ctx.store, involvements, OWNER, ctx.clock)
+
+
+def confirm_match(ctx, reference: str, candidate_id: str, officer: str = "olivia") -> None:  # noqa: ANN001
+    """The officer's confirmed match, as the prior-involvement check records it."""
+    from mash_tui.store.casework import MatchDecision
+
+    with ctx.store.writing() as session:
+        session.add(MatchDecision(reference=reference, person_role="child", person_index=0,
+                                  candidate_id=candidate_id, decision="confirmed", score=0.97,
+                                  decided_by=officer, decided_at=ctx.clock.now()))
