@@ -26,6 +26,7 @@ from mash_tui.clock import to_local
 from mash_tui.domain.contact import SCHEMA
 from mash_tui.domain.draft import draft_problems
 from mash_tui.domain.roles import Actor, may
+from mash_tui.screens.draft_saver import Danger, DraftSaver, OnceSaved
 from mash_tui.screens.contact_form import ENTRY_BLOCKS, SECTIONS, ChildBlock, EntryBlock, FormSection, form_sections
 from mash_tui.widgets.field import (
     CheckField,
@@ -119,14 +120,7 @@ class ContactScreen(DeskScreen[None]):
         self._baseline: dict[str, Any] = {}
         self._saved_at: str | None = None
         self._timer: Timer | None = None
-        self._saving = False
-        self._flush_when_done = False
-        self._want_danger = False
-        self._want_submit = False
-        self._danger_raised = False
-        self._close_when_saved = False
-        self._checks_when_saved = False
-        self._save_error: str | None = None
+        self._saver = DraftSaver()
         self._versions: list[ContactView] = []
         self._shown_version = -1
         self._current_section = 0
@@ -137,6 +131,16 @@ class ContactScreen(DeskScreen[None]):
         self._stored_draft_id = draft_id
         self._submitted = False
         self._persisting: ContactScreen.Persisted | None = None
+
+    @property
+    def _saving(self) -> bool:
+        """A trip to the store is on its way (read by the capture tests, which wait on it)."""
+        return self._saver.saving
+
+    @property
+    def _danger_raised(self) -> bool:
+        """The queue holds this contact as RED (read by the capture tests)."""
+        return self._saver.danger is Danger.RAISED
 
     # Layout
 
@@ -245,8 +249,8 @@ class ContactScreen(DeskScreen[None]):
             state = self._version_line()
         elif self.mode == "correcting":
             state = Text("F9 submits the correction; Escape leaves it unchanged. The old version is kept.")
-        elif self._save_error:
-            state = Text(f"Not saved: {self._save_error}", style="bold")
+        elif self._saver.error:
+            state = Text(f"Not saved: {self._saver.error}", style="bold")
         elif self._saved_at:
             state = Text(f"Saved {self._saved_at}; it saves by itself as you type")
         else:
@@ -272,11 +276,12 @@ class ContactScreen(DeskScreen[None]):
     def _show_danger(self) -> None:
         banner = self.query_one("#danger-banner", Static)
         ticked = self._immediate_danger_ticked()
-        banner.display = ticked or self._danger_raised
+        raised = self._saver.danger is Danger.RAISED
+        banner.display = ticked or raised
         if not banner.display:
             return
         words = Text("IMMEDIATE DANGER: tell the caller to ring 999 now. ", style="bold")
-        if self._danger_raised:
+        if raised:
             words.append("This contact is at the top of the decision makers' queue as RED.")
         elif self.mode in ("draft", "loading"):
             words.append("Putting it at the top of the decision makers' queue as RED…")
@@ -306,7 +311,7 @@ class ContactScreen(DeskScreen[None]):
         await self._show_record(draft.form)
         self._saved = self._read()
         self._saved_at = to_local(draft.updated_at).strftime("%H:%M:%S")
-        self._danger_raised = False
+        self._saver.danger = Danger.NOT_RAISED
         self.mode = "draft"
         self._show_title()
         self._show_danger()
@@ -457,13 +462,13 @@ class ContactScreen(DeskScreen[None]):
             self.refresh_bindings()
             return
         if self.mode == "draft" and self._has_unsaved_work():
-            self._close_when_saved = True
+            self._saver.ask(OnceSaved.CLOSE)
             self._flush()
             return
         self.dismiss()
 
     def _has_unsaved_work(self) -> bool:
-        if self._saving or self._timer is not None:
+        if self._saver.saving or self._timer is not None:
             return True
         reference = self._saved if self._draft_id else self._baseline
         return self._read() != reference
@@ -532,8 +537,7 @@ class ContactScreen(DeskScreen[None]):
     def _danger_changed(self, ticked: bool) -> None:
         if self.mode != "draft":
             return
-        if ticked and not self._danger_raised:
-            self._want_danger = True
+        if ticked and self._saver.danger_ticked():
             self.app.bell()
             self._flush()
         self._show_danger()
@@ -548,21 +552,20 @@ class ContactScreen(DeskScreen[None]):
             self._timer = None
         if self.mode != "draft":
             return
-        if self._saving:
-            self._flush_when_done = True
+        if self._saver.saving:
+            self._saver.again_after_this_trip()
             return
         form = self._read()
         unchanged = form == (self._saved if self._draft_id else self._baseline)
-        danger = self._want_danger and not self._danger_raised
-        submit = self._want_submit
+        danger = self._saver.danger is Danger.WANTED
+        submit = self._saver.wants(OnceSaved.SUBMIT)
         if unchanged and not danger and not submit and not (explicit and self._draft_id is None):
-            if self._close_when_saved:
+            if self._saver.wants(OnceSaved.CLOSE):
                 self.dismiss()
             else:
                 self._open_checks_if_saved()
             return
-        self._want_submit = False
-        self._saving = True
+        danger, submit = self._saver.set_off()
         self._persist(PersistJob(self._draft_id, None if unchanged and self._draft_id else form, danger, submit, form))
 
     def _persist(self, job: PersistJob) -> None:
@@ -616,7 +619,7 @@ class ContactScreen(DeskScreen[None]):
             self._timer.stop()
             self._timer = None
         form = self._read()
-        if not self._saving and form == (self._saved if self._draft_id else self._baseline):
+        if not self._saver.saving and form == (self._saved if self._draft_id else self._baseline):
             return
         # Not a worker of this screen, which is going; not a daemon, so even quitting waits for it.
         threading.Thread(target=self._last_save, args=(self.app.ctx, form), name="contact-last-save").start()
@@ -646,7 +649,7 @@ class ContactScreen(DeskScreen[None]):
                 pass
 
     def _persisted(self, message: Persisted, *, crashed: bool = False) -> None:
-        self._saving = False
+        changed_meanwhile = self._saver.landed()
         self._persisting = None
         if message.draft is not None:
             self._draft_id = message.draft.id
@@ -654,16 +657,15 @@ class ContactScreen(DeskScreen[None]):
             self._saved = message.job.form
             self._saved_at = to_local(message.draft.updated_at).strftime("%H:%M:%S")
         if message.item is not None:
-            self._danger_raised = True
-            self._want_danger = False
+            self._saver.danger_raised()
             self.notify(Text(f"{message.item.reference} is at the top of the queue as RED."), severity="warning")
-        self._save_error = message.error if message.contact is None and not message.problems else None
+        self._saver.error = message.error if message.contact is None and not message.problems else None
         if message.problems:
             self._show_problems(message.problems, message.error)
         self._show_title()
         self._show_danger()
         if message.contact is not None:
-            self._checks_when_saved = False  # submitting opens the checks anyway
+            self._saver.drop(OnceSaved.OPEN_CHECKS)  # submitting opens the checks anyway
             contact = message.contact
             self.notify(Text(f"{contact.reference} submitted: recommended {contact.recommended_rag}."))
             self.app.switch_screen(ContactScreen(self.actor, reference=contact.reference))
@@ -673,17 +675,16 @@ class ContactScreen(DeskScreen[None]):
             self.app.push_screen(ChecksScreen(self.actor, contact.reference))
             return
         if message.error is not None:
-            self._close_when_saved = False
-            if self._checks_when_saved:
-                self._checks_when_saved = False
+            self._saver.drop(OnceSaved.CLOSE)
+            if self._saver.wants(OnceSaved.OPEN_CHECKS):
+                self._saver.drop(OnceSaved.OPEN_CHECKS)
                 if not crashed:  # a crash has been told already
                     self.notify(Text(f"Not checked: the draft could not be saved ({message.error})."),
                                 severity="warning")
             return
-        if self._flush_when_done or self._want_danger:
-            self._flush_when_done = False
+        if changed_meanwhile or self._saver.danger is Danger.WANTED:
             self._flush()
-        elif self._close_when_saved and self._timer is None:
+        elif self._saver.wants(OnceSaved.CLOSE) and self._timer is None:
             self._flush()
         self._open_checks_if_saved()
 
@@ -698,17 +699,18 @@ class ContactScreen(DeskScreen[None]):
         if self.mode != "draft":
             return
         # Not `_has_unsaved_work`: the fields filled in on opening start an autosave that saves nothing.
-        if self._draft_id is None and not self._saving and self._read() == self._baseline:
+        if self._draft_id is None and not self._saver.saving and self._read() == self._baseline:
             self.notify("Nothing typed to check yet: type a child or adult first.")
             return
-        self._checks_when_saved = True
+        self._saver.ask(OnceSaved.OPEN_CHECKS)
         self._flush(explicit=True)  # opens the checks once the store holds what is on screen
 
     def _open_checks_if_saved(self) -> None:
-        if not self._checks_when_saved or self._saving or self._timer is not None or self._draft_id is None:
+        if (not self._saver.wants(OnceSaved.OPEN_CHECKS) or self._saver.saving or self._timer is not None
+                or self._draft_id is None):
             return  # a save is on its way: this runs again when it lands
-        self._checks_when_saved = False
-        if self._close_when_saved or not self.is_current or self._reference is None:
+        self._saver.drop(OnceSaved.OPEN_CHECKS)
+        if self._saver.wants(OnceSaved.CLOSE) or not self.is_current or self._reference is None:
             return
         from mash_tui.screens.checks import ChecksScreen
 
@@ -812,7 +814,7 @@ class ContactScreen(DeskScreen[None]):
             assert self._reference is not None
             self._correct(self._reference, record)
             return
-        self._want_submit = True
+        self._saver.ask(OnceSaved.SUBMIT)
         self._flush()
 
 
