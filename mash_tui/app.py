@@ -55,17 +55,8 @@ def _valid_markup(text: str) -> bool:
 
 
 class MashApp(App[None]):
-    CSS_PATH = [
-        "app.tcss",
-        "screens/contact.tcss",
-        "screens/queue.tcss",
-        "screens/supervisor.tcss",
-        "screens/checks.tcss",
-        "screens/requests.tcss",
-        "screens/security.tcss",
-        "screens/sync.tcss",
-        "screens/conflicts.tcss",
-    ]
+    # The shell's styles; each screen brings its own (CSS_PATH on the screen class).
+    CSS_PATH = "app.tcss"
     TITLE = "MASH Desk"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ScreenCommands}

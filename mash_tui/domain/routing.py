@@ -78,6 +78,26 @@ def _qualifies(involvement: Involvement, received_on: date, closed_within_days: 
     return received_on - timedelta(days=closed_within_days) <= involvement.end_date <= received_on
 
 
+# A contact's own copy of a person (its candidate id starts so) was never known to the case
+# system: confirming it links two contacts, and carries no involvement to route by.
+CONTACT_COPY_PREFIX = "contact:"
+
+
+def routes_by(candidate_id: str) -> bool:
+    """Whether a confirmed match can route the contact: only people the case system knows do."""
+    return not candidate_id.startswith(CONTACT_COPY_PREFIX)
+
+
+def routing_by_confirmed(
+    confirmed: Iterable[tuple[str, Iterable[Involvement]]],
+    received_at: datetime | date,
+    closed_within_days: int,
+) -> RoutingProposal | None:
+    """The routing proposal over confirmed matches, each `(candidate_id, its involvements)`."""
+    involvements = [involvement for candidate_id, held in confirmed if routes_by(candidate_id) for involvement in held]
+    return routing_proposal(involvements, received_at, closed_within_days)
+
+
 def routing_proposal(
     involvements: Iterable[Involvement],
     received_at: datetime | date,

@@ -84,8 +84,13 @@ class TransitionRefused(ValueError):
     """An action the item's state does not allow."""
 
 
+def allows(state: ItemState, action: ItemAction) -> bool:
+    """Whether an item in `state` may take `action`: what a screen offers follows this."""
+    return state in _ALLOWED[action]
+
+
 def check_allowed(state: ItemState, action: ItemAction) -> None:
-    if state not in _ALLOWED[action]:
+    if not allows(state, action):
         raise TransitionRefused(f"{_REFUSALS[action]} (this item is {STATE_LABELS[state]})")
 
 

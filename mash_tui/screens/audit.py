@@ -44,6 +44,8 @@ def _details(details: dict[str, Any]) -> str:
 class AuditScreen(DeskScreen[None]):
     """Audit events, newest first, for one subject or user or for everyone."""
 
+    CSS_PATH = "audit.tcss"
+
     AUTO_FOCUS = "#audit-subject"
     BINDINGS = [
         Binding("f5", "reload", "Refresh", id="audit_refresh"),
@@ -99,7 +101,7 @@ class AuditScreen(DeskScreen[None]):
     def _load(self, subject: str | None, user: str | None) -> None:
         from mash_tui.services.audit import show_audit
 
-        entries = show_audit(self.app.context_when_ready(), self.actor,  # type: ignore[attr-defined]
+        entries = show_audit(self.app.context_when_ready(), self.actor,
                              subject=subject, user=user, limit=SHOWN_EVENTS)
         self.post_message(self.Loaded(entries, subject, user))
 

@@ -12,27 +12,29 @@ they hold when it is submitted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
 from mash_tui.domain.codes import MATCH_DECISION_LABELS, PERSON_ROLE_LABELS
 from mash_tui.domain.roles import Actor, may
-from mash_tui.domain.routing import SERVICE_LABELS, routing_proposal
+from mash_tui.domain.draft import received_at_of
+from mash_tui.domain.routing import SERVICE_LABELS, routing_by_confirmed
 from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from mash_tui.services.context import Context
     from mash_tui.domain.matching import PersonDetails
+    from mash_tui.domain.routing import Involvement
     from mash_tui.domain.routing import RoutingProposal
     from mash_tui.services.views import CandidateCheck, PersonCheck
 
@@ -100,27 +102,14 @@ def candidate_detail(candidate: CandidateCheck) -> Text:
     return text
 
 
-def routing_by_confirmed(candidates: Iterable[CandidateCheck], received_at: datetime,
-                         closed_within_days: int) -> RoutingProposal | None:
-    """The routing rule over the candidates on screen that the officer confirmed.
+def confirmed_matches(candidates: Iterable[CandidateCheck | None]) -> Iterator[tuple[str, list[Involvement]]]:
+    """The candidates on screen the officer confirmed, as the routing rule reads them.
 
     A draft has no submitted record for the service to route by yet; the candidates on screen
     already carry their involvements.
     """
-    involvements = [involvement for candidate in candidates
-                    if candidate.decision == "confirmed" and not candidate.candidate_id.startswith("contact:")
-                    for involvement in candidate.involvements]
-    return routing_proposal(involvements, received_at, closed_within_days)
-
-
-def _received_at(form: dict[str, Any], fallback: datetime) -> datetime:
-    """When the draft says the call came in; while that is still half typed, now."""
-    value = form.get("received_at")
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    return moment if moment is not None and moment.tzinfo is not None else fallback
+    return ((candidate.candidate_id, candidate.involvements) for candidate in candidates
+            if candidate is not None and candidate.decision == "confirmed")
 
 
 @dataclass(frozen=True)
@@ -132,6 +121,7 @@ class CandidateRow:
 
 
 class ChecksScreen(DeskScreen[None]):
+    CSS_PATH = "checks.tcss"
     BINDINGS = [
         Binding("y", "confirm", "Confirm match", id="checks_confirm"),
         Binding("x", "reject", "Reject match", id="checks_reject"),
@@ -140,22 +130,24 @@ class ChecksScreen(DeskScreen[None]):
         Binding("escape", "back", "Back", id="checks_back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    MESSAGE_LINE = "#checks-message"
+
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the checks found, read in one worker."""
+
         checks: list[PersonCheck]
         routing: RoutingProposal | None
         # When an open draft says the call came in: its routing is then worked out on screen.
         draft_received_at: datetime | None = None
 
-    @dataclass
-    class Decided(Message):
+    @dataclass(frozen=True)
+    class Decided:
+        """A match decision stored, with the routing it leads to."""
+
         row_key: str
         candidate: CandidateCheck
         routing: RoutingProposal | None
-
-    @dataclass
-    class Refused(Message):
-        words: str
 
     def __init__(self, actor: Actor, reference: str, draft_id: str | None = None) -> None:
         super().__init__()
@@ -203,31 +195,25 @@ class ChecksScreen(DeskScreen[None]):
         self._tell("Checking every child and adult…")
         self._run()
 
-    @work(thread=True, exclusive=True, group="checks-run", exit_on_error=False)
     def _run(self) -> None:
-        from mash_tui.errors import UserError
+        self.run_service(self._check, self._show, group="checks-run")
+
+    def _check(self, ctx: Context) -> Loaded:
         from mash_tui.services import checks
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            found = checks.run_checks(ctx, self.actor, self.reference, draft_id=self.draft_id)
-            if self.draft_id is not None:
-                from mash_tui.services.contacts import load_draft
+        found = checks.run_checks(ctx, self.actor, self.reference, draft_id=self.draft_id)
+        if self.draft_id is not None:
+            from mash_tui.services.contacts import load_draft
 
-                draft = load_draft(ctx, self.actor, self.draft_id)
-                if draft.status == "open":
-                    received_at = _received_at(draft.form, ctx.clock.now())
-                    routing = routing_by_confirmed((candidate for check in found for candidate in check.candidates),
-                                                   received_at, ctx.policy.routing.closed_within_days)
-                    self.post_message(self.Loaded(found, routing, draft_received_at=received_at))
-                    return
-            routing = checks.routing_for(ctx, self.actor, self.reference)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Loaded(found, routing))
+            draft = load_draft(ctx, self.actor, self.draft_id)
+            if draft.status == "open":
+                received_at = received_at_of(draft.form, ctx.clock.now())
+                routing = routing_by_confirmed(confirmed_matches(candidate for check in found
+                                                                 for candidate in check.candidates),
+                                               received_at, ctx.policy.routing.closed_within_days)
+                return self.Loaded(found, routing, draft_received_at=received_at)
+        return self.Loaded(found, checks.routing_for(ctx, self.actor, self.reference))
 
-    @on(Loaded)
     def _show(self, message: Loaded) -> None:
         table = self.query_one("#checks-table", DataTable)
         highlighted = self._highlighted_key()
@@ -338,27 +324,23 @@ class ChecksScreen(DeskScreen[None]):
         assert key is not None
         self._store_decision(key, row, decision, routed_by_service=self._draft_received_at is None)
 
-    @work(thread=True, exclusive=True, group="checks-decide", exit_on_error=False)
     def _store_decision(self, key: str, row: CandidateRow, decision: str, *, routed_by_service: bool) -> None:
         from dataclasses import replace
 
-        from mash_tui.errors import UserError
-        from mash_tui.services import checks
-
         candidate = row.candidate
         assert candidate is not None
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
+
+        def store(ctx: Context) -> ChecksScreen.Decided:
+            from mash_tui.services import checks
+
             checks.decide_match(ctx, self.actor, self.reference, row.check.role, row.check.index,
                                 candidate.candidate_id, decision, candidate.score)
             # An open draft's routing is worked out on screen once the decision is shown.
             routing = checks.routing_for(ctx, self.actor, self.reference) if routed_by_service else None
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Decided(key, replace(candidate, decision=decision), routing))
+            return self.Decided(key, replace(candidate, decision=decision), routing)
 
-    @on(Decided)
+        self.run_service(store, self._decided, group="checks-decide")
+
     def _decided(self, message: Decided) -> None:
         table = self.query_one("#checks-table", DataTable)
         old = self.rows.get(message.row_key)
@@ -368,17 +350,13 @@ class ChecksScreen(DeskScreen[None]):
         table.update_cell(message.row_key, "decision", decision_text(message.candidate.decision))
         routing = message.routing
         if self._draft_received_at is not None:
-            routing = routing_by_confirmed((row.candidate for row in self.rows.values() if row.candidate),
+            routing = routing_by_confirmed(confirmed_matches(row.candidate for row in self.rows.values()),
                                            self._draft_received_at,
-                                           self.app.ctx.policy.routing.closed_within_days)  # type: ignore[attr-defined]
+                                           self.app.ctx.policy.routing.closed_within_days)
         self._show_routing(routing)
         self._show_detail()
         words = "confirmed" if message.candidate.decision == "confirmed" else "rejected"
         self._tell(f"{person_name(message.candidate.person)} ({message.candidate.candidate_id}) {words}.")
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self._tell(message.words, refused=True)
 
     # -- moving on --------------------------------------------------------------------------------
 
@@ -398,8 +376,7 @@ class ChecksScreen(DeskScreen[None]):
         self.app.pop_screen()
 
     def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#checks-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
         if refused:
-            self.notify(Text(words), severity="warning")
+            self.show_refusal(words)
+        else:
+            self.say(words)

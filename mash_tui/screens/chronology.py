@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from mash_tui.clock import to_local
@@ -19,6 +17,7 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from mash_tui.services.context import Context
     from mash_tui.services.views import ChronologyEntry
 
 WHEN_WIDTH = 16
@@ -28,19 +27,12 @@ _TABLE_CHROME = 8
 
 
 class ChronologyScreen(DeskScreen[None]):
+    CSS_PATH = "chronology.tcss"
     BINDINGS = [
         Binding("l", "latest", "Latest", id="chronology_latest"),
         Binding("r", "reload", "Refresh", id="chronology_refresh"),
         Binding("escape", "back", "Back", id="chronology_back"),
     ]
-
-    @dataclass
-    class Loaded(Message):
-        entries: list[ChronologyEntry]
-
-    @dataclass
-    class Refused(Message):
-        words: str
 
     def __init__(self, actor: Actor, reference: str) -> None:
         super().__init__()
@@ -62,42 +54,35 @@ class ChronologyScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="chronology-load", exit_on_error=False)
     def _load(self) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services.chronology import chronology
+        def read(ctx: Context) -> list[ChronologyEntry]:
+            from mash_tui.services.chronology import chronology
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            entries = chronology(ctx, self.actor, self.reference)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Loaded(entries))
+            return chronology(ctx, self.actor, self.reference)
 
-    @on(Loaded)
-    def _show(self, message: Loaded) -> None:
-        self.entries = message.entries
+        self.run_service(read, self._show, group="chronology-load")
+
+    def _show(self, entries: list[ChronologyEntry]) -> None:
+        self.entries = entries
         table = self.query_one("#chronology-table", DataTable)
         table.clear(columns=True)
         what_width = max(20, self.size.width - WHEN_WIDTH - WHO_WIDTH - _TABLE_CHROME)
         table.add_column("When", key="when", width=WHEN_WIDTH)
         table.add_column("Who", key="who", width=WHO_WIDTH)
         table.add_column("What", key="what", width=what_width)
-        for position, entry in enumerate(message.entries):
+        for position, entry in enumerate(entries):
             table.add_row(
                 Text(to_local(entry.at).strftime("%a %d %b %H:%M")),
                 Text(entry.actor),
                 Text(entry.summary, no_wrap=True, overflow="ellipsis"),
                 key=str(position),
             )
-        title = Text(f"Chronology: {self.reference} · {len(message.entries)} entries, oldest first")
+        title = Text(f"Chronology: {self.reference} · {len(entries)} entries, oldest first")
         self.query_one("#chronology-title", Static).update(title)
         self._show_detail()
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.query_one("#chronology-detail", Static).update(Text(message.words))
+    def show_refusal(self, words: str) -> None:
+        self.query_one("#chronology-detail", Static).update(Text(words))
 
     @on(DataTable.RowHighlighted, "#chronology-table")
     def _highlighted(self) -> None:

@@ -31,6 +31,7 @@ from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from mash_tui.services.context import Context
     from mash_tui.services.views import ConflictView
 
 LOAD_GROUP = "conflicts-load"
@@ -66,6 +67,8 @@ def conflict_row(view: ConflictView) -> tuple[Text, ...]:
 
 
 class ConflictsScreen(DeskScreen[None]):
+    CSS_PATH = "conflicts.tcss"
+    MESSAGE_LINE = "#conflicts-message"
     BINDINGS = [
         Binding("s", "keep('server')", "Keep shared", id="conflicts_keep_server"),
         Binding("c", "keep('client')", "Keep other", id="conflicts_keep_client"),
@@ -81,11 +84,6 @@ class ConflictsScreen(DeskScreen[None]):
         conflicts: list[ConflictView] | None
         # Why the shared database could not be read, when it could not.
         trouble: str | None = None
-
-    @dataclass
-    class ActionDone(Message):
-        words: str
-        refused: bool = False
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -138,7 +136,7 @@ class ConflictsScreen(DeskScreen[None]):
         from mash_tui.sync.conflicts import list_conflicts
         from mash_tui.sync.errors import SharedDatabaseUnavailable
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
+        ctx = self.app.context_when_ready()
         if not ctx.shared_url:
             self.post_message(self.Loaded(generation, None))
             return
@@ -241,25 +239,19 @@ class ConflictsScreen(DeskScreen[None]):
 
         self.app.push_screen(ConfirmPrompt(printable(question)), resolve)
 
-    @work(thread=True, exclusive=True, group="conflicts-action", exit_on_error=False)
     def _resolve(self, conflict_id: int, side: str, done: str) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.sync.conflicts import resolve_conflict
+        def resolve(ctx: Context) -> None:
+            from mash_tui.sync.conflicts import resolve_conflict
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
             resolve_conflict(ctx, self.actor, conflict_id, keep=side)
-        except UserError as refused:
-            # Resolved meanwhile by another supervisor, or the shared database is out of reach.
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
-        self.post_message(self.ActionDone(done))
 
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        line = self.query_one("#conflicts-message", Static)
-        line.set_class(message.refused, "refused")
-        line.update(safe_text(message.words))
-        if message.refused:
-            self.notify(Text(message.words), severity="warning")
+        def resolved(_: None) -> None:
+            self.say(done)
+            self.action_reload()
+
+        self.run_service(resolve, resolved, group="conflicts-action")
+
+    def show_refusal(self, words: str) -> None:
+        # Resolved meanwhile by another supervisor, or the shared database is out of reach.
+        super().show_refusal(words)
         self.action_reload()

@@ -12,176 +12,44 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from mash_tui.clock import to_local
-from mash_tui.domain.codes import (
-    AGENCIES,
-    AGENCY_FORM_LABELS,
-    CHANNEL_LABELS,
-    CHANNELS,
-    CONCERN_CATEGORIES,
-    CONSENT_LABELS,
-    INJURIES,
-    INJURY_LABELS,
-    SEX_LABELS,
-    SEXES,
-    SOURCES_OF_CONTACT,
-)
-from mash_tui.domain.contact import SCHEMA, ContactFileError, validate_contact
+from mash_tui.domain.contact import SCHEMA
+from mash_tui.domain.draft import draft_problems
 from mash_tui.domain.roles import Actor, may
-from mash_tui.widgets.code_picker import CategoryPicker, CodeField
+from mash_tui.screens.draft_saver import Danger, DraftSaver, OnceSaved
+from mash_tui.screens.contact_form import ENTRY_BLOCKS, SECTIONS, ChildBlock, EntryBlock, FormSection, form_sections
 from mash_tui.widgets.field import (
     CheckField,
-    ChoiceField,
-    DateField,
     FormField,
-    ListField,
-    LocalTimeField,
-    ManyField,
-    NarrativeField,
-    RecordItem,
-    RecordList,
-    RecordPart,
-    TextField,
-    TriStateField,
-    WholeNumberField,
     FormMap,
+    RecordList,
+    TextField,
 )
 from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 from mash_tui.screens.modals import ConfirmPrompt
 
+# The form's blocks live in contact_form; the screen is where callers (and tests) find the form's parts.
+__all__ = ["AUTOSAVE_SECONDS", "SECTIONS", "ChildBlock", "ContactScreen"]
+
 if TYPE_CHECKING:
+    from mash_tui.services.context import Context
     from mash_tui.services.views import ContactView, DraftView, ItemView
 
 # Well inside the promise that every change is on disk within a second, with room for the
 # save in flight when the change was made.
 AUTOSAVE_SECONDS = 0.4
-
-SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("call", "Call", "F2"),
-    ("referrer", "Referrer", "F3"),
-    ("children", "Children", "F4"),
-    ("adults", "Adults and household", "F5"),
-    ("concerns", "Concerns", "F6"),
-    ("consent", "Consent", "F7"),
-    ("other_agencies", "Other agencies", "F8"),
-)
-
-_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_FORM_LABELS}
-
-
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(_WORDS.get(value, value), value) for value in values]
-
-
-class FormSection(Vertical):
-    """One part of the call, with its heading and the key that jumps to it."""
-
-    def __init__(self, key: str, title: str, jump_key: str, *children: Widget) -> None:
-        super().__init__(
-            Static(Text.assemble((title, "bold"), (f"  {jump_key}", "dim")), classes="section-title"),
-            *children,
-            Static("", classes="section-error"),
-            id=f"section-{key}",
-            classes="form-section",
-        )
-        self.key = key
-
-    problem: str | None = None
-
-    def show_problem(self, words: str | None) -> None:
-        self.problem = words
-        error = self.query_one(".section-error", Static)
-        error.update(Text(words or ""))
-        self.set_class(words is not None, "-invalid")
-
-
-class EntryBlock(RecordItem):
-    """A child, an adult or an agency: numbered, and removable with alt+r."""
-
-    noun = "Entry"
-
-    def __init__(self) -> None:
-        super().__init__(
-            Static("", classes="entry-title"),
-            Container(*self.fields(), classes="section-body"),
-            classes="entry-block",
-        )
-
-    def fields(self) -> list[FormField]:
-        raise NotImplementedError
-
-    def renumber(self, editable: bool = True) -> None:
-        title = Text(f"{self.noun} {self.index + 1}", style="bold")
-        if editable:
-            title.append("  alt+r removes", style="dim")
-        self.query_one(".entry-title", Static).update(title)
-
-
-class ChildBlock(EntryBlock):
-    noun = "Child"
-
-    def fields(self) -> list[FormField]:
-        return [
-            TextField("first_name", "First name"),
-            TextField("last_name", "Last name"),
-            ListField("aliases", "Aliases"),
-            DateField("dob", "Date of birth"),
-            WholeNumberField("estimated_age", "Estimated age", placeholder="whole years, if no date of birth"),
-            DateField("unborn_due_date", "Unborn: due date"),
-            ChoiceField("sex", "Sex", _choices(SEXES), prompt="Not recorded"),
-            TriStateField("independently_mobile", "Independently mobile"),
-            TextField("address", "Address", classes="wide"),
-            TextField("postcode", "Postcode"),
-            TextField("school", "School or nursery"),
-            TextField("nhs_number", "NHS number"),
-            TextField("location_now", "Where the child is", placeholder="right now, e.g. at school"),
-        ]
-
-
-class AdultBlock(EntryBlock):
-    noun = "Adult"
-
-    def fields(self) -> list[FormField]:
-        return [
-            TextField("first_name", "First name"),
-            TextField("last_name", "Last name"),
-            DateField("dob", "Date of birth"),
-            TextField("relationship", "Relationship", placeholder="to the child, e.g. mother"),
-            CheckField("parental_responsibility", "Has parental responsibility"),
-            CheckField("lives_with_child", "Lives with the child"),
-            CheckField("alleged_perpetrator", "Alleged perpetrator"),
-            TextField("address", "Address", classes="wide"),
-            TextField("postcode", "Postcode"),
-            TextField("phone", "Phone"),
-        ]
-
-
-class AgencyBlock(EntryBlock):
-    noun = "Agency"
-
-    def fields(self) -> list[FormField]:
-        return [
-            TextField("agency", "Agency", placeholder="e.g. GP, school, probation"),
-            TextField("contact", "Contact", placeholder="who and how to reach them"),
-        ]
-
-
-ENTRY_BLOCKS: dict[str, type[EntryBlock]] = {
-    "children": ChildBlock,
-    "adults": AdultBlock,
-    "other_agencies": AgencyBlock,
-}
-
+PERSIST_GROUP = "contact-persist"
 
 @dataclass(frozen=True)
 class PersistJob:
@@ -196,6 +64,8 @@ class PersistJob:
 
 class ContactScreen(DeskScreen[None]):
     """A new contact, an unsent draft (`draft_id`), or a submitted contact read-only (`reference`)."""
+
+    CSS_PATH = "contact.tcss"
 
     AUTO_FOCUS = None
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -213,23 +83,17 @@ class ContactScreen(DeskScreen[None]):
         Binding("left_square_bracket", "show_version(-1)", "Older version", id="contact_older_version"),
         Binding("right_square_bracket", "show_version(1)", "Newer version", id="contact_newer_version"),
         *[
-            Binding(f"{jump.lower()},alt+{number}", f"section('{key}')", title, id=f"contact_section_{key}",
-                    priority=True)
+            Binding(",".join(dict.fromkeys([jump.lower(), f"alt+{number}"])), f"section('{key}')", title,
+                    id=f"contact_section_{key}", priority=True)
             for number, (key, title, jump) in enumerate(SECTIONS, start=1)
         ],
         Binding("escape", "back", "Back", id="contact_back"),
     ]
 
     @dataclass
-    class DraftLoaded(Message):
-        draft: DraftView
+    class Persisted:
+        """How a trip to the store went: what it stored before any refusal, and the refusal."""
 
-    @dataclass
-    class ContactLoaded(Message):
-        versions: list[ContactView]
-
-    @dataclass
-    class Persisted(Message):
         job: PersistJob
         draft: DraftView | None = None
         item: ItemView | None = None
@@ -237,8 +101,10 @@ class ContactScreen(DeskScreen[None]):
         error: str | None = None
         problems: list[Any] = field(default_factory=list)
 
-    @dataclass
-    class Corrected(Message):
+    @dataclass(frozen=True)
+    class Corrected:
+        """A correction stored (`contact`), or why not."""
+
         contact: ContactView | None
         error: str | None = None
         problems: list[Any] = field(default_factory=list)
@@ -253,14 +119,7 @@ class ContactScreen(DeskScreen[None]):
         self._baseline: dict[str, Any] = {}
         self._saved_at: str | None = None
         self._timer: Timer | None = None
-        self._saving = False
-        self._flush_when_done = False
-        self._want_danger = False
-        self._want_submit = False
-        self._danger_raised = False
-        self._close_when_saved = False
-        self._checks_when_saved = False
-        self._save_error: str | None = None
+        self._saver = DraftSaver()
         self._versions: list[ContactView] = []
         self._shown_version = -1
         self._current_section = 0
@@ -270,6 +129,17 @@ class ContactScreen(DeskScreen[None]):
         self._store_lock = threading.Lock()
         self._stored_draft_id = draft_id
         self._submitted = False
+        self._persisting: ContactScreen.Persisted | None = None
+
+    @property
+    def _saving(self) -> bool:
+        """A trip to the store is on its way (read by the capture tests, which wait on it)."""
+        return self._saver.saving
+
+    @property
+    def _danger_raised(self) -> bool:
+        """The queue holds this contact as RED (read by the capture tests)."""
+        return self._saver.danger is Danger.RAISED
 
     # Layout
 
@@ -280,71 +150,8 @@ class ContactScreen(DeskScreen[None]):
         yield Static("", id="danger-banner")
         yield Static("", id="form-problems")
         with VerticalScroll(id="contact-form", can_focus=False):
-            yield FormSection(
-                "call", "Call", "F2",
-                Container(
-                    LocalTimeField("received_at", "Received"),
-                    ChoiceField("channel", "Channel", _choices(CHANNELS), allow_blank=False),
-                    classes="section-body",
-                ),
-            )
-            yield FormSection(
-                "referrer", "Referrer", "F3",
-                RecordPart(
-                    CodeField("source", "Source of contact", SOURCES_OF_CONTACT),
-                    TextField("name", "Name"),
-                    TextField("role", "Role"),
-                    TextField("organisation", "Organisation"),
-                    TextField("phone", "Phone"),
-                    TextField("email", "Email"),
-                    TextField("relationship_to_child", "Relationship", placeholder="to the child, e.g. teacher"),
-                    CheckField("anonymous", "Wishes to stay anonymous"),
-                    CheckField("wants_feedback", "Wants to hear the outcome"),
-                    key="referrer",
-                    classes="section-body",
-                ),
-            )
-            yield self._entry_section("children", "Add a child (alt+c)")
-            yield self._entry_section("adults", "Add an adult (alt+a)")
-            yield FormSection(
-                "concerns", "Concerns", "F6",
-                RecordPart(
-                    CategoryPicker("categories", "Categories", CONCERN_CATEGORIES, classes="wide"),
-                    NarrativeField("narrative", "What happened", classes="wide"),
-                    ChoiceField("injury", "Injury", _choices(INJURIES), allow_blank=False),
-                    WholeNumberField("dash_score", "DASH score", placeholder="0-27, from the police"),
-                    CheckField("immediate_danger", "Child in immediate danger now"),
-                    CheckField("disclosure", "Child has disclosed"),
-                    TriStateField("child_present_at_incident", "Child was present"),
-                    TextField("police_reference", "Police reference"),
-                    CheckField("allegation_against_professional", "Allegation against someone who works with children",
-                               classes="wide"),
-                    key="concerns",
-                    classes="section-body",
-                ),
-            )
-            yield FormSection(
-                "consent", "Consent", "F7",
-                RecordPart(
-                    CheckField("parents_aware", "Parents know of this contact"),
-                    ChoiceField("consent_given", "Consent to checks", _choices(("yes", "no", "not_sought")),
-                                prompt="Not recorded"),
-                    TextField("reason", "Reason", placeholder="needed when no or not sought", classes="wide"),
-                    ManyField("agencies_agreed", "Checks agreed", _choices(AGENCIES), classes="wide"),
-                    key="consent",
-                    classes="section-body",
-                ),
-            )
-            yield self._entry_section("other_agencies", "Add an agency (alt+g)")
+            yield from form_sections()
         yield Footer()
-
-    def _entry_section(self, key: str, add_words: str) -> FormSection:
-        _, title, jump = next(section for section in SECTIONS if section[0] == key)
-        return FormSection(
-            key, title, jump,
-            RecordList(key=key, id=f"{key}-list"),
-            Button(add_words, id=f"add-{key}", compact=True, classes="add-entry"),
-        )
 
     def on_mount(self) -> None:
         self.query_one("#danger-banner").display = False
@@ -441,8 +248,8 @@ class ContactScreen(DeskScreen[None]):
             state = self._version_line()
         elif self.mode == "correcting":
             state = Text("F9 submits the correction; Escape leaves it unchanged. The old version is kept.")
-        elif self._save_error:
-            state = Text(f"Not saved: {self._save_error}", style="bold")
+        elif self._saver.error:
+            state = Text(f"Not saved: {self._saver.error}", style="bold")
         elif self._saved_at:
             state = Text(f"Saved {self._saved_at}; it saves by itself as you type")
         else:
@@ -468,11 +275,12 @@ class ContactScreen(DeskScreen[None]):
     def _show_danger(self) -> None:
         banner = self.query_one("#danger-banner", Static)
         ticked = self._immediate_danger_ticked()
-        banner.display = ticked or self._danger_raised
+        raised = self._saver.danger is Danger.RAISED
+        banner.display = ticked or raised
         if not banner.display:
             return
         words = Text("IMMEDIATE DANGER: tell the caller to ring 999 now. ", style="bold")
-        if self._danger_raised:
+        if raised:
             words.append("This contact is at the top of the decision makers' queue as RED.")
         elif self.mode in ("draft", "loading"):
             words.append("Putting it at the top of the decision makers' queue as RED…")
@@ -484,16 +292,17 @@ class ContactScreen(DeskScreen[None]):
 
     # Loading
 
-    @work(thread=True, exclusive=True, group="contact-load", exit_on_error=False)
     def _load_draft(self, draft_id: str | None) -> None:
-        from mash_tui.services.contacts import load_draft
-
         assert draft_id is not None
-        self.post_message(self.DraftLoaded(load_draft(self.app.context_when_ready(), self.actor, draft_id)))
 
-    @on(DraftLoaded)
-    async def _draft_loaded(self, message: DraftLoaded) -> None:
-        draft = message.draft
+        def read(ctx: Context) -> DraftView:
+            from mash_tui.services.contacts import load_draft
+
+            return load_draft(ctx, self.actor, draft_id)
+
+        self.run_service(read, self._draft_loaded, group="contact-load")
+
+    async def _draft_loaded(self, draft: DraftView) -> None:
         self._reference = draft.reference
         if draft.status != "open":
             self._load_contact(draft.reference)
@@ -501,26 +310,26 @@ class ContactScreen(DeskScreen[None]):
         await self._show_record(draft.form)
         self._saved = self._read()
         self._saved_at = to_local(draft.updated_at).strftime("%H:%M:%S")
-        self._danger_raised = False
+        self._saver.danger = Danger.NOT_RAISED
         self.mode = "draft"
         self._show_title()
         self._show_danger()
         self._focus_first_field()
         self.refresh_bindings()
 
-    @work(thread=True, exclusive=True, group="contact-load", exit_on_error=False)
     def _load_contact(self, reference: str) -> None:
-        from mash_tui.services.contacts import contact_versions, get_contact
+        def read(ctx: Context) -> list[ContactView]:
+            from mash_tui.services.contacts import contact_versions, get_contact
 
-        ctx = self.app.context_when_ready()
-        get_contact(ctx, self.actor, reference)  # the audited read of the record
-        self.post_message(self.ContactLoaded(contact_versions(ctx, self.actor, reference)))
+            get_contact(ctx, self.actor, reference)  # the audited read of the record
+            return contact_versions(ctx, self.actor, reference)
 
-    @on(ContactLoaded)
-    async def _contact_loaded(self, message: ContactLoaded) -> None:
-        self._versions = message.versions
-        self._shown_version = len(message.versions) - 1
-        self._reference = message.versions[-1].reference
+        self.run_service(read, self._contact_loaded, group="contact-load")
+
+    async def _contact_loaded(self, versions: list[ContactView]) -> None:
+        self._versions = versions
+        self._shown_version = len(versions) - 1
+        self._reference = versions[-1].reference
         self.mode = "read_only"
         await self._show_record(self._versions[self._shown_version].record)
         self._set_editable(False)
@@ -652,13 +461,13 @@ class ContactScreen(DeskScreen[None]):
             self.refresh_bindings()
             return
         if self.mode == "draft" and self._has_unsaved_work():
-            self._close_when_saved = True
+            self._saver.ask(OnceSaved.CLOSE)
             self._flush()
             return
         self.dismiss()
 
     def _has_unsaved_work(self) -> bool:
-        if self._saving or self._timer is not None:
+        if self._saver.saving or self._timer is not None:
             return True
         reference = self._saved if self._draft_id else self._baseline
         return self._read() != reference
@@ -684,21 +493,18 @@ class ContactScreen(DeskScreen[None]):
         self.refresh_bindings()
         self._focus_first_field()
 
-    @work(thread=True, exclusive=True, group="contact-correct", exit_on_error=False)
     def _correct(self, reference: str, record: dict[str, Any]) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services.contacts import ContactInvalid, correct_contact
+        def correct(ctx: Context) -> ContactScreen.Corrected:
+            from mash_tui.services.contacts import ContactInvalid, correct_contact
 
-        try:
-            contact = correct_contact(self.app.context_when_ready(), self.actor, reference, record)
-        except ContactInvalid as invalid:
-            self.post_message(self.Corrected(None, str(invalid), list(invalid.problems)))
-        except UserError as error:
-            self.post_message(self.Corrected(None, str(error)))
-        else:
-            self.post_message(self.Corrected(contact))
+            try:
+                return self.Corrected(correct_contact(ctx, self.actor, reference, record))
+            except ContactInvalid as invalid:  # an answer, not a refusal: each problem goes to its field
+                return self.Corrected(None, str(invalid), list(invalid.problems))
 
-    @on(Corrected)
+        self.run_service(correct, self._corrected, refused=lambda words: self._corrected(self.Corrected(None, words)),
+                         group="contact-correct")
+
     def _corrected(self, message: Corrected) -> None:
         if message.contact is None:
             self._show_problems(message.problems, message.error)
@@ -730,8 +536,7 @@ class ContactScreen(DeskScreen[None]):
     def _danger_changed(self, ticked: bool) -> None:
         if self.mode != "draft":
             return
-        if ticked and not self._danger_raised:
-            self._want_danger = True
+        if ticked and self._saver.danger_ticked():
             self.app.bell()
             self._flush()
         self._show_danger()
@@ -746,57 +551,64 @@ class ContactScreen(DeskScreen[None]):
             self._timer = None
         if self.mode != "draft":
             return
-        if self._saving:
-            self._flush_when_done = True
+        if self._saver.saving:
+            self._saver.again_after_this_trip()
             return
         form = self._read()
         unchanged = form == (self._saved if self._draft_id else self._baseline)
-        danger = self._want_danger and not self._danger_raised
-        submit = self._want_submit
+        danger = self._saver.danger is Danger.WANTED
+        submit = self._saver.wants(OnceSaved.SUBMIT)
         if unchanged and not danger and not submit and not (explicit and self._draft_id is None):
-            if self._close_when_saved:
+            if self._saver.wants(OnceSaved.CLOSE):
                 self.dismiss()
             else:
                 self._open_checks_if_saved()
             return
-        self._want_submit = False
-        self._saving = True
+        danger, submit = self._saver.set_off()
         self._persist(PersistJob(self._draft_id, None if unchanged and self._draft_id else form, danger, submit, form))
 
-    @work(thread=True, exclusive=True, group="contact-persist", exit_on_error=False)
     def _persist(self, job: PersistJob) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import contacts
+        # Filled in as the trip goes: a refusal half way (a submit refused) still reports what was stored.
+        progress = self.Persisted(job)
 
-        ctx = self.app.context_when_ready()
-        draft = item = contact = None
-        try:
-            with self._store_lock:
-                if job.draft_id is None:
-                    draft = contacts.start_draft(ctx, self.actor, job.form)
-                    self._stored_draft_id = draft.id
-                elif job.form is not None:
-                    draft = contacts.save_draft(ctx, self.actor, job.draft_id, job.form)
-                draft_id = draft.id if draft is not None else job.draft_id
-                assert draft_id is not None
-                if job.raise_danger:
-                    from mash_tui.services.queue import raise_immediate_danger
-                    from mash_tui.services.work import draft_children
+        def persist(ctx: Context) -> ContactScreen.Persisted:
+            from mash_tui.services import contacts
 
-                    children = draft_children(job.seen) or "child not named yet"
-                    item = raise_immediate_danger(ctx, self.actor, draft_id, children)
-                if job.submit:
-                    contact = contacts.submit_draft(ctx, self.actor, draft_id)
-                    self._submitted = True
-        except contacts.ContactInvalid as invalid:
-            self.post_message(self.Persisted(job, draft, item, None, str(invalid), list(invalid.problems)))
-        except UserError as error:
-            self.post_message(self.Persisted(job, draft, item, None, str(error)))
-        except Exception as error:
-            self.post_message(self.Persisted(job, draft, item, None, f"the store refused it ({error})"))
-            raise
-        else:
-            self.post_message(self.Persisted(job, draft, item, contact))
+            try:
+                with self._store_lock:
+                    if job.draft_id is None:
+                        progress.draft = contacts.start_draft(ctx, self.actor, job.form)
+                        self._stored_draft_id = progress.draft.id
+                    elif job.form is not None:
+                        progress.draft = contacts.save_draft(ctx, self.actor, job.draft_id, job.form)
+                    draft_id = progress.draft.id if progress.draft is not None else job.draft_id
+                    assert draft_id is not None
+                    if job.raise_danger:
+                        from mash_tui.services.queue import raise_immediate_danger
+                        from mash_tui.services.work import draft_children
+
+                        children = draft_children(job.seen) or "child not named yet"
+                        progress.item = raise_immediate_danger(ctx, self.actor, draft_id, children)
+                    if job.submit:
+                        progress.contact = contacts.submit_draft(ctx, self.actor, draft_id)
+                        self._submitted = True
+            except contacts.ContactInvalid as invalid:  # an answer, not a refusal: each problem goes to its field
+                progress.error, progress.problems = str(invalid), list(invalid.problems)
+            return progress
+
+        def refused(words: str) -> None:
+            progress.error = words
+            self._persisted(progress)
+
+        self._persisting = progress
+        self.run_service(persist, self._persisted, refused=refused, group=PERSIST_GROUP)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The crash itself is reported once, by the app (DeskScreen); here the form learns it is not saved.
+        if event.worker.group == PERSIST_GROUP and event.state is WorkerState.ERROR and self._persisting is not None:
+            failed, self._persisting = self._persisting, None
+            failed.error = "the store could not save it"
+            self._persisted(failed, crashed=True)
 
     def on_unmount(self) -> None:
         """Leaving by any road (Home, sign-out, quit) still keeps what was typed since the last save."""
@@ -806,7 +618,7 @@ class ContactScreen(DeskScreen[None]):
             self._timer.stop()
             self._timer = None
         form = self._read()
-        if not self._saving and form == (self._saved if self._draft_id else self._baseline):
+        if not self._saver.saving and form == (self._saved if self._draft_id else self._baseline):
             return
         # Not a worker of this screen, which is going; not a daemon, so even quitting waits for it.
         threading.Thread(target=self._last_save, args=(self.app.ctx, form), name="contact-last-save").start()
@@ -835,25 +647,24 @@ class ContactScreen(DeskScreen[None]):
             except Exception:  # noqa: BLE001 - the app is closing: no screen is left to tell
                 pass
 
-    @on(Persisted)
-    def _persisted(self, message: Persisted) -> None:
-        self._saving = False
+    def _persisted(self, message: Persisted, *, crashed: bool = False) -> None:
+        changed_meanwhile = self._saver.landed()
+        self._persisting = None
         if message.draft is not None:
             self._draft_id = message.draft.id
             self._reference = message.draft.reference
             self._saved = message.job.form
             self._saved_at = to_local(message.draft.updated_at).strftime("%H:%M:%S")
         if message.item is not None:
-            self._danger_raised = True
-            self._want_danger = False
+            self._saver.danger_raised()
             self.notify(Text(f"{message.item.reference} is at the top of the queue as RED."), severity="warning")
-        self._save_error = message.error if message.contact is None and not message.problems else None
+        self._saver.error = message.error if message.contact is None and not message.problems else None
         if message.problems:
             self._show_problems(message.problems, message.error)
         self._show_title()
         self._show_danger()
         if message.contact is not None:
-            self._checks_when_saved = False  # submitting opens the checks anyway
+            self._saver.drop(OnceSaved.OPEN_CHECKS)  # submitting opens the checks anyway
             contact = message.contact
             self.notify(Text(f"{contact.reference} submitted: recommended {contact.recommended_rag}."))
             self.app.switch_screen(ContactScreen(self.actor, reference=contact.reference))
@@ -863,15 +674,16 @@ class ContactScreen(DeskScreen[None]):
             self.app.push_screen(ChecksScreen(self.actor, contact.reference))
             return
         if message.error is not None:
-            self._close_when_saved = False
-            if self._checks_when_saved:
-                self._checks_when_saved = False
-                self.notify(Text(f"Not checked: the draft could not be saved ({message.error})."), severity="warning")
+            self._saver.drop(OnceSaved.CLOSE)
+            if self._saver.wants(OnceSaved.OPEN_CHECKS):
+                self._saver.drop(OnceSaved.OPEN_CHECKS)
+                if not crashed:  # a crash has been told already
+                    self.notify(Text(f"Not checked: the draft could not be saved ({message.error})."),
+                                severity="warning")
             return
-        if self._flush_when_done or self._want_danger:
-            self._flush_when_done = False
+        if changed_meanwhile or self._saver.danger is Danger.WANTED:
             self._flush()
-        elif self._close_when_saved and self._timer is None:
+        elif self._saver.wants(OnceSaved.CLOSE) and self._timer is None:
             self._flush()
         self._open_checks_if_saved()
 
@@ -886,17 +698,18 @@ class ContactScreen(DeskScreen[None]):
         if self.mode != "draft":
             return
         # Not `_has_unsaved_work`: the fields filled in on opening start an autosave that saves nothing.
-        if self._draft_id is None and not self._saving and self._read() == self._baseline:
+        if self._draft_id is None and not self._saver.saving and self._read() == self._baseline:
             self.notify("Nothing typed to check yet: type a child or adult first.")
             return
-        self._checks_when_saved = True
+        self._saver.ask(OnceSaved.OPEN_CHECKS)
         self._flush(explicit=True)  # opens the checks once the store holds what is on screen
 
     def _open_checks_if_saved(self) -> None:
-        if not self._checks_when_saved or self._saving or self._timer is not None or self._draft_id is None:
+        if (not self._saver.wants(OnceSaved.OPEN_CHECKS) or self._saver.saving or self._timer is not None
+                or self._draft_id is None):
             return  # a save is on its way: this runs again when it lands
-        self._checks_when_saved = False
-        if self._close_when_saved or not self.is_current or self._reference is None:
+        self._saver.drop(OnceSaved.OPEN_CHECKS)
+        if self._saver.wants(OnceSaved.CLOSE) or not self.is_current or self._reference is None:
             return
         from mash_tui.screens.checks import ChecksScreen
 
@@ -912,7 +725,7 @@ class ContactScreen(DeskScreen[None]):
             words = form_field.own_problem()
             if words:
                 holders.setdefault(form_field, []).append(words)
-        for problem in _record_problems(record):
+        for problem in draft_problems(record):
             holder = self._holder_for(problem.field, fields)
             if isinstance(holder, FormField) and holder.own_problem():
                 continue  # its own words say it better than the record's
@@ -1000,52 +813,8 @@ class ContactScreen(DeskScreen[None]):
             assert self._reference is not None
             self._correct(self._reference, record)
             return
-        self._want_submit = True
+        self._saver.ask(OnceSaved.SUBMIT)
         self._flush()
-
-
-# Valid stand-ins for parts of a record that are still wrong, so that the rules across parts
-# (a date of birth after the call) are checked while the officer is still typing the rest.
-_STAND_INS: dict[str, Any] = {
-    "channel": "phone",
-    "referrer": {"source": "10"},
-    "adults": [],
-    "concerns": {"categories": [], "narrative": "stand-in"},
-    "consent": None,
-    "other_agencies": [],
-}
-
-
-def _record_problems(record: dict[str, Any]) -> list[Any]:
-    try:
-        validate_contact(record)
-    except ContactFileError as error:
-        problems = list(error.problems)
-    else:
-        return []
-    wrong_parts = {problem.field.split(".", 1)[0] for problem in problems}
-    if "received_at" in wrong_parts or not isinstance(record.get("children"), list):
-        return problems
-    probe = {**record, **{part: _STAND_INS[part] for part in wrong_parts & _STAND_INS.keys()}}
-    probe["children"] = [_identifiable(child) for child in record["children"]]
-    try:
-        validate_contact(probe)
-    except ContactFileError as error:
-        seen = {(problem.field, problem.problem) for problem in problems}
-        problems += [problem for problem in error.problems if (problem.field, problem.problem) not in seen]
-    return problems
-
-
-def _identifiable(child: Any) -> Any:
-    """A child with stand-ins for a missing name and age, so its dates can be checked already."""
-    if not isinstance(child, dict):
-        return child
-    child = dict(child)
-    if not child.get("last_name") and not child.get("aliases"):
-        child["last_name"] = "stand-in"
-    if all(child.get(key) in (None, "") for key in ("dob", "estimated_age", "unborn_due_date")):
-        child["estimated_age"] = 0
-    return child
 
 
 def _in_words(holder: Widget, words: str) -> str:

@@ -14,11 +14,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
 
 from mash_tui.clock import to_local
@@ -32,6 +31,7 @@ from mash_tui.domain.codes import (
     SOURCES_OF_CONTACT,
 )
 from mash_tui.domain.roles import Actor, may
+from mash_tui.errors import UserError
 from mash_tui.domain.timescales import ClockWindow
 from mash_tui.domain.workflow import (
     HELD_STATES,
@@ -40,6 +40,7 @@ from mash_tui.domain.workflow import (
     ItemAction,
     ItemState,
     TransitionRefused,
+    allows,
     check_allowed,
 )
 from mash_tui.screens.feedback import FeedbackForm, FeedbackPrompt, feedback_line, recorded_words
@@ -51,11 +52,11 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from mash_tui.services.context import Context
     from mash_tui.domain.policy import NearBreachPolicy
     from mash_tui.services.views import ItemView, RecommendationView
 
 RATINGS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN")]
-_DECIDABLE = HELD_STATES | {ItemState.ESCALATED}
 
 
 def _state_label(state: str) -> str:
@@ -274,10 +275,11 @@ class DecisionPrompt(Dialog):
 
 
 class DecisionScreen(DeskScreen[None]):
+    CSS_PATH = "decision.tcss"
+    MESSAGE_LINE = "#decision-message"
     BINDINGS = [
+        # Offered only where deciding is allowed; elsewhere `d` still answers, with why not (`key_d`).
         Binding("d", "decide", "Decide", id="decision_decide"),
-        # Reached only when deciding is not offered: the refusal is said, and audited below the screen.
-        Binding("d", "decide_refused", "Decide", show=False, id="decision_decide_refused"),
         Binding("c", "claim", "Claim", id="decision_claim"),
         Binding("u", "release", "Release", id="decision_release"),
         Binding("t", "rerate", "Re-rate", id="decision_rerate"),
@@ -287,19 +289,16 @@ class DecisionScreen(DeskScreen[None]):
         Binding("escape", "back", "Back", id="decision_back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the screen shows, read in one worker."""
+
         item: ItemView
         recommendation: RecommendationView | None
         record: dict[str, Any] | None
         received_at: datetime | None
         history: list[dict[str, Any]]
         near_breach: NearBreachPolicy
-
-    @dataclass
-    class ActionDone(Message):
-        words: str
-        refused: bool = False
 
     def __init__(self, actor: Actor, reference: str) -> None:
         super().__init__()
@@ -342,15 +341,14 @@ class DecisionScreen(DeskScreen[None]):
             return None
 
     def _may_decide(self) -> bool:
-        return may(self.actor.role, "item.decide") and self._state() in _DECIDABLE
+        state = self._state()
+        return may(self.actor.role, "item.decide") and state is not None and allows(state, ItemAction.DECIDE)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         state = self._state()
         held_by_me = self.item is not None and self.item.claimed_by == self.actor.username
         if action == "decide":
             return self._may_decide()
-        if action == "decide_refused":
-            return not self._may_decide()
         if action == "claim":
             return may(self.actor.role, "item.claim") and state is ItemState.ESCALATED
         if action == "release":
@@ -368,18 +366,15 @@ class DecisionScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="decision-load", exit_on_error=False)
     def _load(self) -> None:
+        self.run_service(self._read, self._show, group="decision-load")
+
+    def _read(self, ctx: Context) -> Loaded:
         from mash_tui.errors import UserError
         from mash_tui.services import contacts, queue
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            history = queue.item_history(ctx, self.actor, self.reference)
-            item = queue.item_view(ctx, self.reference)
-        except UserError as refused:
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
+        history = queue.item_history(ctx, self.actor, self.reference)
+        item = queue.item_view(ctx, self.reference)
         try:
             recommendation = queue.recommendation_for(ctx, self.actor, self.reference)
             contact = contacts.get_contact(ctx, self.actor, self.reference)
@@ -387,9 +382,8 @@ class DecisionScreen(DeskScreen[None]):
         except UserError:
             # An immediate-danger item reaches the queue before its contact is submitted.
             recommendation, record, received_at = None, None, None
-        self.post_message(self.Loaded(item, recommendation, record, received_at, history, ctx.policy.near_breach))
+        return self.Loaded(item, recommendation, record, received_at, history, ctx.policy.near_breach)
 
-    @on(Loaded)
     async def _show(self, message: Loaded) -> None:
         item = message.item
         self.item = item
@@ -450,23 +444,32 @@ class DecisionScreen(DeskScreen[None]):
 
         self.app.push_screen(prompt, decide)
 
-    def action_decide_refused(self) -> None:
+    def key_d(self) -> bool:
+        """`d` where deciding is not offered: say why, and audit the attempt.
+
+        Key handlers run before the screen's bindings; where deciding is offered the key is left
+        (False) to the `decide` binding.
+        """
+        if self._may_decide():
+            return False
         self._refuse_decision()
+        return True
 
-    @work(thread=True, exclusive=True, group="decision-action", exit_on_error=False)
     def _refuse_decision(self) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services.authz import require
+        state = self._state()
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
+        def refuse(ctx: Context) -> None:
+            from mash_tui.services.authz import require
+
             # Audits the attempt as `permission.refused` when the role may not decide.
             require(ctx, self.actor, "item.decide", subject_ref=self.reference)
-            state = self._state()
             if state is not None:
-                check_allowed(state, ItemAction.DECIDE)
-        except (UserError, TransitionRefused) as refused:
-            self.post_message(self.ActionDone(f"Refused: {refused}", refused=True))
+                try:
+                    check_allowed(state, ItemAction.DECIDE)
+                except TransitionRefused as refused:
+                    raise UserError(str(refused)) from refused
+
+        self.run_service(refuse, refused=self._refused, group="decision-action")
 
     def action_claim(self) -> None:
         self._act(lambda ctx, queue: queue.claim(ctx, self.actor, self.reference), "You now hold this item.")
@@ -526,27 +529,22 @@ class DecisionScreen(DeskScreen[None]):
 
         self.app.push_screen(FeedbackPrompt(self.reference, who), record)
 
-    @work(thread=True, exclusive=True, group="decision-action", exit_on_error=False)
-    def _act(self, call: Any, done: str | Callable[[Any], str]) -> None:
+    def _act(self, call: Callable[[Context, Any], Any], done: str | Callable[[Any], str]) -> None:
         """Run `call(ctx, queue)`; `done` is the words said after, or makes them from its result."""
-        from mash_tui.errors import UserError
-        from mash_tui.services import queue
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            result = call(ctx, queue)
-        except UserError as refused:
-            self.post_message(self.ActionDone(f"Refused: {refused}", refused=True))
-            return
-        self.post_message(self.ActionDone(done(result) if callable(done) else done))
-
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        line = self.query_one("#decision-message", Static)
-        line.set_class(message.refused, "refused")
-        line.update(Text(message.words))
-        if message.refused:
-            self.notify(Text(message.words), severity="warning")
-        else:
+        def said(result: Any) -> None:
+            self.say(done(result) if callable(done) else done)
             self.action_reload()
 
+        self.run_service(lambda ctx: call(ctx, _queue_service()), said, refused=self._refused,
+                         group="decision-action")
+
+    def _refused(self, words: str) -> None:
+        self.show_refusal(f"Refused: {words}")
+
+
+def _queue_service() -> Any:
+    """The queue's services, imported in the worker that calls them: the store is heavy to import."""
+    from mash_tui.services import queue
+
+    return queue

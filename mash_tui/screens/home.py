@@ -23,6 +23,8 @@ from mash_tui.screens.base import DeskScreen
 class HomeScreen(DeskScreen[None]):
     """An officer's "my work": their drafts and recent contacts, newest first."""
 
+    CSS_PATH = "home.tcss"
+
     BINDINGS = [
         Binding("n", "new_contact", "New contact", id="home_new_contact"),
         Binding("r", "reload", "Refresh", id="home_reload"),
@@ -100,6 +102,8 @@ class HomeScreen(DeskScreen[None]):
 
 class RoleHomeScreen(DeskScreen[None]):
     """The home of a role whose own workspace lives on another screen."""
+
+    CSS_PATH = "home.tcss"
 
     def __init__(self, actor: Actor, title: str) -> None:
         super().__init__()

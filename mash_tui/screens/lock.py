@@ -14,19 +14,21 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from mash_tui.domain.roles import Actor
+from mash_tui.screens.base import DeskScreen
 from mash_tui.widgets.safe_text import safe_text
 from mash_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from mash_tui.app import MashApp
+    from mash_tui.services.context import Context
 
 # Presence, not a passing cursor: a mouse nudged on the desk must not keep a record open.
 INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
@@ -81,18 +83,16 @@ class IdleLock:
         self._held = []
 
 
-class LockScreen(Screen[None]):
+class LockScreen(DeskScreen[None]):
     """Covers everything; asks the signed-in user for their password again."""
+
+    CSS_PATH = "lock.tcss"
 
     AUTO_FOCUS = "#lock-password"
 
     @dataclass
     class Unlocked(Message):
         actor: Actor
-
-    @dataclass
-    class Refused(Message):
-        reason: str
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -123,31 +123,35 @@ class LockScreen(Screen[None]):
         self._show_error("Checking…")
         self._authenticate(password)
 
-    @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def _authenticate(self, password: str) -> None:
-        from mash_tui.services.users import LoginRefused, authenticate
+        username = self.actor.username
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            actor = authenticate(ctx, self.actor.username, password)
-        except LoginRefused as refused:
-            self.post_message(self.Refused(str(refused)))
-        else:
-            self.post_message(self.Unlocked(actor))
+        def authenticate(ctx: Context) -> Actor:
+            from mash_tui.services.users import authenticate
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self._show_error(message.reason)
+            return authenticate(ctx, username, password)
+
+        self.run_service(authenticate, lambda actor: self.post_message(self.Unlocked(actor)),
+                         refused=self._refused, group="unlock")
+
+    def _refused(self, reason: str) -> None:
+        self._show_error(reason)
         password = self.query_one("#lock-password", Input)
         password.value = ""
         password.focus()
         self.query_one("#unlock", Button).disabled = False
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The app says what broke (DeskScreen); the form must not stay disabled after it.
+        if event.worker.group == "unlock" and event.state is WorkerState.ERROR:
+            self._show_error("")
+            self.query_one("#unlock", Button).disabled = False
+
     @on(Unlocked)
     def _unlocked(self, message: Unlocked) -> None:
         self.query_one("#lock-password", Input).value = ""
         self.app.pop_screen()
-        self.app.idle_lock.unlocked()  # type: ignore[attr-defined]
+        self.app.idle_lock.unlocked()
 
     def _show_error(self, text: str) -> None:
         self.query_one("#lock-error", Static).update(safe_text(text))

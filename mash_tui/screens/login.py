@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from mash_tui.domain.roles import Actor
+from mash_tui.screens.base import DeskScreen
 from mash_tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from mash_tui.services.context import Context
 
-class LoginScreen(Screen[None]):
+
+class LoginScreen(DeskScreen[None]):
+    CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
 
     @dataclass
     class Succeeded(Message):
         actor: Actor
-
-    @dataclass
-    class Failed(Message):
-        reason: str
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -56,25 +58,27 @@ class LoginScreen(Screen[None]):
         self._show_error("Signing in…")
         self._authenticate(username, password)
 
-    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _authenticate(self, username: str, password: str) -> None:
-        from mash_tui.services.users import LoginRefused, authenticate
+        def authenticate(ctx: Context) -> Actor:
+            from mash_tui.services.users import authenticate
 
-        ctx = self.app.context_when_ready()
-        try:
-            actor = authenticate(ctx, username, password)
-        except LoginRefused as refused:
-            self.post_message(self.Failed(str(refused)))
-        else:
-            self.post_message(self.Succeeded(actor))
+            return authenticate(ctx, username, password)
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self._show_error(message.reason)
+        self.run_service(authenticate, lambda actor: self.post_message(self.Succeeded(actor)),
+                         refused=self._failed, group="login")
+
+    def _failed(self, reason: str) -> None:
+        self._show_error(reason)
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
         self.query_one("#sign-in", Button).disabled = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The app says what broke (DeskScreen); the form must not stay disabled after it.
+        if event.worker.group == "login" and event.state is WorkerState.ERROR:
+            self._show_error("")
+            self.query_one("#sign-in", Button).disabled = False
 
     def _show_error(self, text: str) -> None:
         self.query_one("#login-error", Static).update(Text(text))

@@ -21,6 +21,7 @@ CANCEL = Binding("escape", "cancel", "Cancel", id="modal_cancel")
 
 
 class Dialog(ModalScreen):
+    CSS_PATH = "modals.tcss"
     BINDINGS = [CANCEL]
 
     def action_cancel(self) -> None:

@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -32,6 +31,7 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
+    from mash_tui.services.context import Context
     from mash_tui.services.views import RequestView
 
 RAG_WIDTH = 7
@@ -43,20 +43,20 @@ DUE_WIDTH = 16
 class PartnerHomeScreen(DeskScreen[None]):
     """The agency's requests: open ones by the least time left, then answered, then withdrawn."""
 
+    CSS_PATH = "partner.tcss"
+
     BINDINGS = [
         Binding("o", "open_request", "Open", id="partner_open"),
         Binding("r", "reload", "Refresh", id="partner_reload"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the screen shows, read in one worker."""
+
         views: list[RequestView]
         near_breach: NearBreachPolicy
         agency_label: str
-
-    @dataclass
-    class Refused(Message):
-        words: str
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -79,7 +79,7 @@ class PartnerHomeScreen(DeskScreen[None]):
         table.add_column("State", key="state", width=STATE_WIDTH)
         table.add_column("Due", key="due", width=DUE_WIDTH)
         table.add_column("Child", key="children", width=self._child_width())
-        self.app.clock_signal.subscribe(self, self._tick)  # type: ignore[attr-defined]
+        self.app.clock_signal.subscribe(self, self._tick)
         self.action_reload()
         self.follow_arrivals()
 
@@ -90,21 +90,16 @@ class PartnerHomeScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="partner-load", exit_on_error=False)
     def _load(self) -> None:
-        from mash_tui.errors import UserError
+        self.run_service(self._read, self._show, group="partner-load")
+
+    def _read(self, ctx: Context) -> Loaded:
         from mash_tui.services import requests
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            views = requests.list_my_requests(ctx, self.actor)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
+        views = requests.list_my_requests(ctx, self.actor)
         label = AGENCY_LABELS.get(self.actor.agency or "", self.actor.agency or "")
-        self.post_message(self.Loaded(views, ctx.policy.near_breach, label))
+        return self.Loaded(views, ctx.policy.near_breach, label)
 
-    @on(Loaded)
     def _show(self, message: Loaded) -> None:
         self.loaded = True
         title = Text(f"{message.agency_label}: information requests from the MASH")
@@ -114,7 +109,7 @@ class PartnerHomeScreen(DeskScreen[None]):
         keep = self._highlighted_ref()
         table.clear()
         self.views = {view.request_ref: view for view in message.views}
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.app.clock.now()
         variables = self.app.get_css_variables()
         for view in message.views:
             table.add_row(
@@ -132,9 +127,8 @@ class PartnerHomeScreen(DeskScreen[None]):
                  else "No requests for your agency yet.")
         self.query_one("#partner-empty", Static).update(Text(words))
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.query_one("#partner-empty", Static).update(Text(message.words))
+    def show_refusal(self, words: str) -> None:
+        self.query_one("#partner-empty", Static).update(Text(words))
 
     def _child_width(self) -> int:
         # The child's name takes what the fixed columns leave, so 80 columns need no sideways scroll.
@@ -224,25 +218,21 @@ class FindingForm(Vertical):
 class PartnerRequestScreen(DeskScreen[None]):
     """One request: what the MASH asks and shares, and the agency's answer (or its correction)."""
 
+    CSS_PATH = "partner.tcss"
+
+    MESSAGE_LINE = "#partner-request-message"
     BINDINGS = [
         Binding("ctrl+s", "send_answer", "Send answer", id="partner_answer_send", priority=True),
         Binding("ctrl+s", "send_correction", "Send correction", id="partner_answer_correct", priority=True),
         Binding("escape", "back", "Back", id="partner_request_back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the screen shows, read in one worker."""
+
         view: RequestView
         near_breach: NearBreachPolicy
-
-    @dataclass
-    class Answered(Message):
-        view: RequestView
-        corrected: bool
-
-    @dataclass
-    class Refused(Message):
-        words: str
 
     def __init__(self, actor: Actor, request_ref: str) -> None:
         super().__init__()
@@ -271,18 +261,13 @@ class PartnerRequestScreen(DeskScreen[None]):
     def on_mount(self) -> None:
         self._open()
 
-    @work(thread=True, exclusive=True, group="partner-open", exit_on_error=False)
     def _open(self) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
+        def read(ctx: Context) -> PartnerRequestScreen.Loaded:
+            from mash_tui.services import requests
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            view = requests.open_request(ctx, self.actor, self.request_ref)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Loaded(view, ctx.policy.near_breach))
+            return self.Loaded(requests.open_request(ctx, self.actor, self.request_ref), ctx.policy.near_breach)
+
+        self.run_service(read, self._show, group="partner-open")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_answer":
@@ -291,7 +276,6 @@ class PartnerRequestScreen(DeskScreen[None]):
             return self.view is not None and self.view.state == "answered"
         return True
 
-    @on(Loaded)
     async def _show(self, message: Loaded) -> None:
         view = message.view
         self.view = view
@@ -338,10 +322,9 @@ class PartnerRequestScreen(DeskScreen[None]):
         if forms and view.state != "withdrawn":
             forms[0].query_one(".finding-known", Checkbox).focus()
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
+    def show_refusal(self, words: str) -> None:
         self.sending = False
-        self._tell(message.words, refused=True)
+        self.say(words, refused=True)
 
     def _answer(self) -> tuple[list[dict[str, object]], str]:
         findings = [form.finding() for form in self.query(FindingForm)]
@@ -365,31 +348,23 @@ class PartnerRequestScreen(DeskScreen[None]):
         self._tell("Sending…")
         self._send(findings, free_text, corrected)
 
-    @work(thread=True, exclusive=True, group="partner-answer", exit_on_error=False)
     def _send(self, findings: list[dict[str, object]], free_text: str, corrected: bool) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
+        def send(ctx: Context) -> RequestView:
+            from mash_tui.services import requests
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        action = requests.correct_answer if corrected else requests.answer_request
-        try:
-            view = action(ctx, self.actor, self.request_ref, findings=findings, free_text=free_text)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Answered(view, corrected))
+            action = requests.correct_answer if corrected else requests.answer_request
+            return action(ctx, self.actor, self.request_ref, findings=findings, free_text=free_text)
 
-    @on(Answered)
-    def _answered(self, message: Answered) -> None:
-        self.sending = False
-        words = "Correction sent" if message.corrected else "Answer sent"
-        self.app.notify(Text(f"{words}: {message.view.request_ref}"))
-        self.app.pop_screen()
+        def answered(view: RequestView) -> None:
+            self.sending = False
+            words = "Correction sent" if corrected else "Answer sent"
+            self.app.notify(Text(f"{words}: {view.request_ref}"))
+            self.app.pop_screen()
+
+        self.run_service(send, answered, group="partner-answer")
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#partner-request-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
+        self.say(words, refused=refused)

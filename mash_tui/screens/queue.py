@@ -27,7 +27,10 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mash_tui.domain.policy import NearBreachPolicy
+    from mash_tui.services.context import Context
     from mash_tui.services.views import ItemView
 
 LOAD_GROUP = "queue-load"
@@ -35,7 +38,9 @@ CLAIM_REQUESTED = "Claim of {ref} requested: it waits for the shared database's 
 
 
 class QueueScreen(DeskScreen[None]):
+    CSS_PATH = "queue.tcss"
     POLL_SECONDS = 5.0
+    MESSAGE_LINE = "#queue-message"
 
     BINDINGS = [
         Binding("c", "claim", "Claim", id="queue_claim"),
@@ -50,17 +55,6 @@ class QueueScreen(DeskScreen[None]):
     class Loaded(Message):
         items: list[ItemView]
         near_breach: NearBreachPolicy
-
-    @dataclass
-    class ActionDone(Message):
-        words: str
-        refused: bool = False
-        reference: str | None = None
-
-    @dataclass
-    class PeopleFound(Message):
-        reference: str
-        people: list[tuple[str, str]]
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -100,7 +94,7 @@ class QueueScreen(DeskScreen[None]):
     def _load(self) -> None:
         from mash_tui.services import queue
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
+        ctx = self.app.context_when_ready()
         self.post_message(self.Loaded(queue.queue(ctx, self.actor), ctx.policy.near_breach))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -117,7 +111,7 @@ class QueueScreen(DeskScreen[None]):
     def _show(self, message: Loaded) -> None:
         table = self.query_one(ItemTable)
         rows = [queue_row(item, message.near_breach) for item in message.items]
-        table.show(rows, self.app.clock.now(), keep=self._follow)  # type: ignore[attr-defined]
+        table.show(rows, self.app.clock.now(), keep=self._follow)
         self._follow = None
         waiting = sum(1 for item in message.items if item.claimed_by is None)
         mine = sum(1 for item in message.items if item.claimed_by == self.actor.username)
@@ -156,7 +150,8 @@ class QueueScreen(DeskScreen[None]):
     def _selected(self) -> str | None:
         reference = self.query_one(ItemTable).highlighted_reference
         if reference is None:
-            self._tell("Nothing selected: the queue is empty.", refused=True)
+            # Said like a refusal, without the reload a refused service call brings.
+            super().show_refusal("Nothing selected: the queue is empty.")
         return reference
 
     def action_claim(self) -> None:
@@ -190,55 +185,37 @@ class QueueScreen(DeskScreen[None]):
         if reference:
             self._find_people(reference)
 
-    @work(thread=True, exclusive=True, group="queue-people", exit_on_error=False)
     def _find_people(self, reference: str) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import queue
+        self.run_service(lambda ctx: _queue_service().decision_makers(ctx, self.actor),
+                         lambda people: self._choose(reference, people), group="queue-people")
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            people = queue.decision_makers(ctx, self.actor)
-        except UserError as refused:
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
-        self.post_message(self.PeopleFound(reference, people))
-
-    @on(PeopleFound)
-    def _choose(self, message: PeopleFound) -> None:
-        reference = message.reference
-
+    def _choose(self, reference: str, people: list[tuple[str, str]]) -> None:
         def reassign(username: str | None) -> None:
             if username:
                 self._act(lambda ctx, queue: queue.reassign(ctx, self.actor, reference, username),
                           "{ref} is now held by {holder}.")
 
-        self.app.push_screen(ChooseUserPrompt(f"Reassign {reference} to", message.people), reassign)
+        self.app.push_screen(ChooseUserPrompt(f"Reassign {reference} to", people), reassign)
 
-    @work(thread=True, exclusive=True, group="queue-action", exit_on_error=False)
-    def _act(self, call: Any, done: str, *, requested: str | None = None) -> None:
+    def _act(self, call: Callable[[Context, Any], ItemView], done: str, *, requested: str | None = None) -> None:
         """Run `call`; say `done`, or `requested` where the claim it made waits for the shared database."""
-        from mash_tui.errors import UserError
-        from mash_tui.services import queue
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            view = call(ctx, queue)
-        except UserError as refused:
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
-        words = requested if requested and view.claim_requested else done
-        words = words.format(ref=view.reference, rag=view.rag, holder=view.claimed_by or "nobody")
-        self.post_message(self.ActionDone(words, reference=view.reference))
+        def said(view: ItemView) -> None:
+            words = requested if requested and view.claim_requested else done
+            self.say(words.format(ref=view.reference, rag=view.rag, holder=view.claimed_by or "nobody"))
+            self._follow = view.reference
+            self.action_reload()
 
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        self._tell(message.words, refused=message.refused)
-        self._follow = message.reference
+        self.run_service(lambda ctx: call(ctx, _queue_service()), said, group="queue-action")
+
+    def show_refusal(self, words: str) -> None:
+        super().show_refusal(words)
+        self._follow = None
         self.action_reload()
 
-    def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#queue-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
-        if refused:
-            self.notify(Text(words), severity="warning")
+
+def _queue_service() -> Any:
+    """The queue's services, imported in the worker that calls them: the store is heavy to import."""
+    from mash_tui.services import queue
+
+    return queue

@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widgets import Footer, Static
 
 from mash_tui.clock import to_local
@@ -29,6 +27,9 @@ from mash_tui.widgets.status_bar import StatusBar
 from mash_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mash_tui.services.context import Context
     from mash_tui.services.views import ItemView, RecommendationView
 
 CLOSING_CHOICES = [(outcome, DECISION_OUTCOME_LABELS[outcome]) for outcome in CLOSING_OUTCOMES]
@@ -68,6 +69,8 @@ def routing_text(view: RecommendationView) -> Text:
 
 
 class RecommendationScreen(DeskScreen[None]):
+    CSS_PATH = "recommendation.tcss"
+    MESSAGE_LINE = "#rec-message"
     BINDINGS = [
         Binding("e", "escalate", "Escalate", id="recommendation_escalate"),
         Binding("c", "close_contact", "Close (advice/NFA)", id="recommendation_close"),
@@ -79,17 +82,14 @@ class RecommendationScreen(DeskScreen[None]):
         Binding("escape", "back", "Back", id="recommendation_back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the screen shows, read in one worker."""
+
         recommendation: RecommendationView
         item: ItemView | None
         children: str
         received_at: datetime
-
-    @dataclass
-    class ActionDone(Message):
-        words: str
-        refused: bool = False
 
     def __init__(self, actor: Actor, reference: str) -> None:
         super().__init__()
@@ -164,25 +164,20 @@ class RecommendationScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="recommendation-load", exit_on_error=False)
     def _load(self) -> None:
-        from mash_tui.errors import UserError
+        self.run_service(self._read, self._show, group="recommendation-load")
+
+    def _read(self, ctx: Context) -> Loaded:
         from mash_tui.services import contacts, queue
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            recommendation = queue.recommendation_for(ctx, self.actor, self.reference)
-            contact = contacts.get_contact(ctx, self.actor, self.reference)
-        except UserError as refused:
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
+        recommendation = queue.recommendation_for(ctx, self.actor, self.reference)
+        contact = contacts.get_contact(ctx, self.actor, self.reference)
         try:
             item = queue.item_view(ctx, self.reference)
         except queue.ItemRefused:
             item = None
-        self.post_message(self.Loaded(recommendation, item, contact.children, contact.received_at))
+        return self.Loaded(recommendation, item, contact.children, contact.received_at)
 
-    @on(Loaded)
     def _show(self, message: Loaded) -> None:
         view = message.recommendation
         self.recommendation = view
@@ -300,27 +295,20 @@ class RecommendationScreen(DeskScreen[None]):
 
         self.app.push_screen(prompt, pass_on)
 
-    @work(thread=True, exclusive=True, group="recommendation-action", exit_on_error=False)
-    def _act(self, call: Any, done: str) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import queue
-
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            view = call(ctx, queue)
-        except UserError as refused:
-            self.post_message(self.ActionDone(str(refused), refused=True))
-            return
-        self.post_message(self.ActionDone(f"{view.reference} {done} ({view.rag}, {view.state})."))
-
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        self._tell(message.words, refused=message.refused)
-        if not message.refused:
+    def _act(self, call: Callable[[Context, Any], ItemView], done: str) -> None:
+        def said(view: ItemView) -> None:
+            self._tell(f"{view.reference} {done} ({view.rag}, {view.state}).")
             self.action_reload()
 
+        self.run_service(lambda ctx: call(ctx, _queue_service()), said, group="recommendation-action")
+
     def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#rec-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
+        self.say(words, refused=refused)
         self.notify(Text(words), severity="warning" if refused else "information")
+
+
+def _queue_service() -> Any:
+    """The queue's services, imported in the worker that calls them: the store is heavy to import."""
+    from mash_tui.services import queue
+
+    return queue

@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, SelectionList, Static, TextArea
 from textual.widgets.data_table import RowDoesNotExist
@@ -35,6 +34,7 @@ from mash_tui.widgets.table_keys import highlighted_row_key
 
 if TYPE_CHECKING:
     from mash_tui.domain.policy import NearBreachPolicy
+    from mash_tui.services.context import Context
     from mash_tui.services.views import GatheringView, RequestDraft, RequestView
 
 _ACTION_PERMISSIONS = {
@@ -95,6 +95,8 @@ def answer_text(view: RequestView, people_by_key: dict[str, str]) -> Text:
 class NotePrompt(ModalScreen[str | None]):
     """One line of text: a reason (required) or a note (optional). Enter submits, escape cancels."""
 
+    CSS_PATH = "modals.tcss"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="request_note_cancel")]
 
     def __init__(self, title: str, prompt: str, *, required: bool) -> None:
@@ -132,6 +134,8 @@ class DiscussionRecord:
 
 class DiscussionPrompt(ModalScreen[DiscussionRecord | None]):
     """Who took part, what was found, what was agreed. Ctrl+S records it."""
+
+    CSS_PATH = "modals.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="discussion_cancel"),
@@ -186,22 +190,13 @@ class DiscussionPrompt(ModalScreen[DiscussionRecord | None]):
 class RequestComposerScreen(DeskScreen[int | None]):
     """Ask partner agencies about one claimed item. Dismisses with how many requests were sent."""
 
+    CSS_PATH = "requests.tcss"
+
+    MESSAGE_LINE = "#composer-message"
     BINDINGS = [
         Binding("ctrl+s", "send", "Send requests", id="composer_send", priority=True),
         Binding("escape", "cancel", "Cancel", id="composer_cancel"),
     ]
-
-    @dataclass
-    class Loaded(Message):
-        draft: RequestDraft
-
-    @dataclass
-    class Sent(Message):
-        views: list[RequestView]
-
-    @dataclass
-    class Refused(Message):
-        words: str
 
     def __init__(self, actor: Actor, reference: str) -> None:
         super().__init__()
@@ -237,22 +232,11 @@ class RequestComposerScreen(DeskScreen[int | None]):
         self.query_one("#composer-agency-list").focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="composer-load", exit_on_error=False)
     def _load(self) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
+        self.run_service(lambda ctx: _requests_service().request_draft(ctx, self.actor, self.reference), self._show,
+                         group="composer-load")
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            draft = requests.request_draft(ctx, self.actor, self.reference)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Loaded(draft))
-
-    @on(Loaded)
-    def _show(self, message: Loaded) -> None:
-        draft = message.draft
+    def _show(self, draft: RequestDraft) -> None:
         self.draft = draft
         self.labels = dict(draft.agencies)
         title = Text(f"Ask partner agencies: {draft.reference} · ")
@@ -319,37 +303,25 @@ class RequestComposerScreen(DeskScreen[int | None]):
         self._tell("Sending…")
         self._send(questions, summary)
 
-    @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
     def _send(self, questions: dict[str, str | None], summary: str) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
+        def sent(views: list[RequestView]) -> None:
+            names = ", ".join(view.agency_label for view in views)
+            self.app.notify(Text(f"Sent {len(views)} information requests on {self.reference}: {names}"))
+            self.dismiss(len(views))
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            views = requests.send_requests(ctx, self.actor, self.reference, questions, summary=summary)
-        except UserError as refused:
-            self.post_message(self.Refused(str(refused)))
-            return
-        self.post_message(self.Sent(views))
+        self.run_service(
+            lambda ctx: _requests_service().send_requests(ctx, self.actor, self.reference, questions, summary=summary),
+            sent, group="composer-send")
 
-    @on(Sent)
-    def _sent(self, message: Sent) -> None:
-        names = ", ".join(view.agency_label for view in message.views)
-        self.app.notify(Text(f"Sent {len(message.views)} information requests on {self.reference}: {names}"))
-        self.dismiss(len(message.views))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
+    def show_refusal(self, words: str) -> None:
         self.sending = False
-        self._tell(message.words, refused=True)
+        self.say(words, refused=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
     def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#composer-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
+        self.say(words, refused=refused)
 
 
 # -- one item's requests ----------------------------------------------------------------------------
@@ -357,6 +329,8 @@ class RequestComposerScreen(DeskScreen[int | None]):
 
 class ItemRequestsScreen(DeskScreen[None]):
     """Every request on one item: its state, time left and answer; chase, withdraw, discuss."""
+
+    CSS_PATH = "requests.tcss"
 
     BINDINGS = [
         Binding("n", "compose", "Ask agencies", id="item_requests_new"),
@@ -367,15 +341,14 @@ class ItemRequestsScreen(DeskScreen[None]):
         Binding("escape", "back", "Back", id="item_requests_back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
+    MESSAGE_LINE = "#item-requests-message"
+
+    @dataclass(frozen=True)
+    class Loaded:
+        """What the screen shows, read in one worker."""
+
         gathering: GatheringView
         near_breach: NearBreachPolicy
-
-    @dataclass
-    class Done(Message):
-        words: str
-        refused: bool = False
 
     def __init__(self, actor: Actor, reference: str) -> None:
         super().__init__()
@@ -405,7 +378,7 @@ class ItemRequestsScreen(DeskScreen[None]):
         table.add_column("Time left", key="time_left", width=15)
         table.add_column("Due", key="due", width=16)
         table.add_column("Request", key="request", width=12)
-        self.app.clock_signal.subscribe(self, self._tick)  # type: ignore[attr-defined]
+        self.app.clock_signal.subscribe(self, self._tick)
         self.action_reload()
 
     def on_screen_resume(self) -> None:
@@ -420,20 +393,13 @@ class ItemRequestsScreen(DeskScreen[None]):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="item-requests-load", exit_on_error=False)
     def _load(self) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
+        def read(ctx: Context) -> ItemRequestsScreen.Loaded:
+            gathering = _requests_service().information_gathering(ctx, self.actor, self.reference)
+            return self.Loaded(gathering, ctx.policy.near_breach)
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
-            gathering = requests.information_gathering(ctx, self.actor, self.reference)
-        except UserError as refused:
-            self.post_message(self.Done(str(refused), refused=True))
-            return
-        self.post_message(self.Loaded(gathering, ctx.policy.near_breach))
+        self.run_service(read, self._show, group="item-requests-load")
 
-    @on(Loaded)
     def _show(self, message: Loaded) -> None:
         self.gathering = message.gathering
         self.near_breach = message.near_breach
@@ -447,7 +413,7 @@ class ItemRequestsScreen(DeskScreen[None]):
         keep = self._highlighted_ref()
         table.clear()
         self.by_ref = {view.request_ref: view for view in gathering.requests}
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.app.clock.now()
         for view in gathering.requests:
             table.add_row(*self._cells(view, now), key=view.request_ref)
         if keep in self.by_ref:
@@ -596,36 +562,35 @@ class ItemRequestsScreen(DeskScreen[None]):
 
         self.app.push_screen(DiscussionPrompt(self.reference, participants), record)
 
-    @work(thread=True, exclusive=True, group="item-requests-act", exit_on_error=False)
     def _act(self, action: str, key: str, value: Any) -> None:
-        from mash_tui.errors import UserError
-        from mash_tui.services import requests
-
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
-        try:
+        def act(ctx: Context) -> str:
+            requests = _requests_service()
             if action == "chase":
                 view = requests.chase_request(ctx, self.actor, key, note=value)
-                words = f"{view.request_ref} chased ({view.chase_count} so far)."
-            elif action == "withdraw":
+                return f"{view.request_ref} chased ({view.chase_count} so far)."
+            if action == "withdraw":
                 view = requests.withdraw_request(ctx, self.actor, key, value)
-                words = f"{view.request_ref} withdrawn."
-            else:
-                requests.record_mash_discussion(ctx, self.actor, key, participants=value.participants,
-                                                summary=value.summary, agreed_actions=value.agreed_actions)
-                words = f"MASH discussion recorded on {key}."
-        except UserError as refused:
-            self.post_message(self.Done(str(refused), refused=True))
-            return
-        self.post_message(self.Done(words))
+                return f"{view.request_ref} withdrawn."
+            requests.record_mash_discussion(ctx, self.actor, key, participants=value.participants,
+                                            summary=value.summary, agreed_actions=value.agreed_actions)
+            return f"MASH discussion recorded on {key}."
 
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self._tell(message.words, refused=message.refused)
-        if not message.refused:
-            self.notify(Text(message.words))
+        def done(words: str) -> None:
+            self.say(words)
+            self.notify(Text(words))
             self.action_reload()
 
+        self.run_service(act, done, group="item-requests-act")
+
+    def show_refusal(self, words: str) -> None:
+        self.say(words, refused=True)
+
     def _tell(self, words: str, *, refused: bool = False) -> None:
-        line = self.query_one("#item-requests-message", Static)
-        line.set_class(refused, "refused")
-        line.update(Text(words))
+        self.say(words, refused=refused)
+
+
+def _requests_service() -> Any:
+    """The requests services, imported in the worker that calls them: the store is heavy to import."""
+    from mash_tui.services import requests
+
+    return requests

@@ -142,6 +142,8 @@ def _rag_rank(rag: str) -> int:
 class SupervisorScreen(DeskScreen[None]):
     """Every open item and its clocks, live: counts, filters and a countdown table."""
 
+    CSS_PATH = "supervisor.tcss"
+
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("r", "cycle_rag", "RAG filter", id="supervisor_filter_rag"),
         Binding("s", "cycle_state", "State filter", id="supervisor_filter_state"),

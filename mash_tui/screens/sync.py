@@ -93,6 +93,7 @@ def refusal_detail(rejection: Rejection | None) -> Text:
 
 
 class SyncScreen(DeskScreen[None]):
+    CSS_PATH = "sync.tcss"
     BINDINGS = [
         Binding("r", "reload", "Refresh", id="sync_refresh"),
         Binding("escape", "back", "Back", id="sync_back"),
@@ -142,7 +143,7 @@ class SyncScreen(DeskScreen[None]):
         from mash_tui.sync.errors import SharedDatabaseUnavailable
         from mash_tui.sync.status import sync_overview
 
-        ctx = self.app.context_when_ready()  # type: ignore[attr-defined]
+        ctx = self.app.context_when_ready()
         overview = sync_overview(ctx, self.actor)
         open_conflicts = None
         if count_conflicts:

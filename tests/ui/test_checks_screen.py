@@ -12,11 +12,11 @@ from mash_tui.screens.recommendation import RecommendationScreen
 from tests.conftest import OWNER
 from tests.ui.test_queue_helpers import desk_app, open_as, settle, steady_references, submitted
 from tests.unit.contact_records import minimal_record
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 pytestmark = pytest.mark.usefixtures("steady_references")
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 # The worker's name looks like markup on purpose: it must show as the case system holds it.
 WORKER = "Sam O'Brien [/b]"
 
@@ -54,7 +54,7 @@ def _text(app, selector: str) -> str:  # noqa: ANN001
     return str(app.screen.query_one(selector, Static).render())
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_checks_snapshot(snap_compare, ctx, clock, users, family_contact, size: tuple[int, int]) -> None:  # noqa: ANN001
     from mash_tui.services import checks
 

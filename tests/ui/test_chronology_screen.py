@@ -12,8 +12,7 @@ from mash_tui.screens.chronology import ChronologyScreen
 from mash_tui.services import queue, requests
 from mash_tui.services.clocks import record_breaches
 from tests.requests_setup import claimed_item, desk, neglect_record, show, steady_prefix
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 
 def _eventful_item(ctx, users, clock) -> str:  # noqa: ANN001
@@ -37,7 +36,7 @@ def _eventful_item(ctx, users, clock) -> str:  # noqa: ANN001
     return reference
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_chronology_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     reference = _eventful_item(ctx, users, clock)
 

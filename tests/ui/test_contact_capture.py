@@ -201,7 +201,7 @@ async def test_leaving_a_field_says_what_is_wrong_with_it(ctx, users, clock) -> 
         await pilot.press("shift+tab", "ctrl+u", *"2020-01-01", "tab")
         await pilot.pause()
         assert _field(screen, "children.0.dob").problem is None
-        await pilot.press("f2", "ctrl+u", *"yesterday", "tab")
+        await pilot.press("alt+1", "ctrl+u", *"yesterday", "tab")
         await pilot.pause()
         assert _field(screen, "received_at").problem == "Write the date and time as YYYY-MM-DD HH:MM"
 
@@ -351,3 +351,24 @@ async def test_removing_an_entry_with_something_typed_asks_first(ctx, users, clo
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is screen and len(screen.query(ChildBlock)) == 0
+
+
+async def test_f2_opens_the_sync_screen_from_capture_and_escape_returns_to_the_form(ctx, users, clock) -> None:
+    """F2 means Sync on every screen; the capture form's Call section is alt+1."""
+    from mash_tui.screens.sync import SyncScreen
+
+    app = make_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_contact_screen(pilot, users["olivia"])
+        capture = app.screen
+        await pilot.press("f4", *"Amelia")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, SyncScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is capture
+        assert _field(capture, "children.0.first_name").read() == "Amelia"
+        await pilot.press("alt+1")
+        await pilot.pause()
+        assert app.focused is not None and path_of(app.focused) == ["received_at"]

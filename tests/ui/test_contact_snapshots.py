@@ -33,7 +33,7 @@ def test_each_section_of_a_new_contact(snap_compare, ctx, users, clock, key: str
     assert snap_compare(make_app(ctx, clock), terminal_size=(80, 24), run_before=run_before)
 
 
-@pytest.mark.parametrize("jump", [pytest.param("f2", id="top"), pytest.param("f6", id="concerns")])
+@pytest.mark.parametrize("jump", [pytest.param("alt+1", id="top"), pytest.param("f6", id="concerns")])
 def test_a_filled_draft_uses_the_width(snap_compare, ctx, users, clock, jump: str) -> None:
     fix_machine_prefix(ctx)
     draft = contacts.start_draft(ctx, users["olivia"], filled_record())

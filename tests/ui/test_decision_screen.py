@@ -9,11 +9,10 @@ from mash_tui.screens.decision import DecisionPrompt, DecisionScreen
 from mash_tui.screens.modals import ChoicePrompt, ReasonPrompt
 from mash_tui.screens.queue import QueueScreen
 from tests.ui.test_queue_helpers import desk_app, escalated, open_as, record, settle, steady_references
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 pytestmark = pytest.mark.usefixtures("steady_references")
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 def _text(pilot, selector: str) -> str:  # noqa: ANN001
@@ -39,7 +38,7 @@ def amber_claimed(ctx, users) -> str:  # noqa: ANN001
     return reference
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_decision_snapshot(snap_compare, ctx, clock, users, amber_claimed, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def run_before(pilot) -> None:  # noqa: ANN001
         await open_as(pilot, users["dan"], DecisionScreen(users["dan"], amber_claimed))
@@ -292,3 +291,18 @@ async def test_record_feedback_by_keyboard_and_see_when_it_was_given(ctx, clock,
     item = queue.item_view(ctx, amber_claimed)
     assert [(given.how, given.note) for given in item.feedback] == [
         ("email", "Priya [b]rang[/b] back"), ("letter", None)]
+
+
+async def test_d_on_an_unclaimed_item_is_not_offered_and_says_to_claim_first(ctx, clock, users) -> None:  # noqa: ANN001
+    """What the screen offers follows the workflow's rule: a decision needs the item held."""
+    reference = escalated(ctx, users["olivia"], record(["16A"]))
+    dm = users["dan"]
+    app = desk_app(ctx, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, dm, DecisionScreen(dm, reference))
+        assert "decision_decide" not in _offered(app)
+        assert "decision_claim" in _offered(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+        assert "Refused: claim the item before recording a decision" in _text(pilot, "#decision-message")

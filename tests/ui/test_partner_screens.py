@@ -14,8 +14,7 @@ from mash_tui.services import requests
 from mash_tui.store.tables import AuditEvent
 from tests.conftest import PASSWORD
 from tests.requests_setup import claimed_item, desk, neglect_record, settle, show, steady_prefix
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 
 def _three_requests(ctx, users, clock) -> list[requests.RequestView]:  # noqa: ANN001
@@ -35,7 +34,7 @@ def _three_requests(ctx, users, clock) -> list[requests.RequestView]:  # noqa: A
     return [answered, soon, fresh]
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_partner_list_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     _three_requests(ctx, users, clock)
     # Wednesday 09:45: the second request is near breach (1h 30m left), the third is not.
@@ -50,7 +49,7 @@ def test_partner_list_snapshot(snap_compare, ctx, users, clock, size: tuple[int,
     assert snap_compare(desk(ctx, clock), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_partner_answer_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     _, soon, _ = _three_requests(ctx, users, clock)
 

@@ -6,13 +6,12 @@ No tests here; the other test modules import these helpers and the `steady_refer
 from __future__ import annotations
 
 import pytest
-from textual.pilot import Pilot
-from textual.screen import Screen
-from textual.widgets import Input
-
-from mash_tui.app import MashApp
 from mash_tui.domain.roles import Actor
+from tests.ui.conftest import desk_app, open_as, settle
 from tests.unit.contact_records import minimal_record
+
+__all__ = ["confirm_match", "desk_app", "escalated", "known_child_with_a_worker", "open_as", "record", "settle",
+           "steady_references", "submitted"]
 
 
 @pytest.fixture
@@ -47,26 +46,6 @@ def escalated(ctx, officer: Actor, form: dict, note: str | None = None) -> str: 
     reference = submitted(ctx, officer, form)
     queue.escalate(ctx, officer, reference, note=note)
     return reference
-
-
-def desk_app(ctx, clock) -> MashApp:  # noqa: ANN001
-    return MashApp(ctx.home, clock=clock, policy=ctx.policy, ticking=False)
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def open_as(pilot: Pilot, actor: Actor, screen: Screen) -> None:
-    """Sign in without the login form (its own tests cover it) and open `screen`."""
-    await pilot.pause()
-    pilot.app.actor = actor  # type: ignore[attr-defined]
-    await pilot.app.switch_screen(screen)
-    await settle(pilot)
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
 
 
 def known_child_with_a_worker(ctx, tmp_path, person_id: str = "P-100") -> None:  # noqa: ANN001

@@ -12,12 +12,11 @@ from mash_tui.screens.modals import ChooseUserPrompt
 from mash_tui.screens.queue import QueueScreen
 from mash_tui.widgets.item_table import ItemTable
 from tests.ui.test_queue_helpers import desk_app, escalated, open_as, record, settle, steady_references
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 # Before `users`: the store's machine prefix is fixed by the first write.
 pytestmark = pytest.mark.usefixtures("steady_references")
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def _message(pilot) -> str:  # noqa: ANN001
     return str(pilot.app.screen.query_one("#queue-message", Static).render())
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_queue_snapshot(snap_compare, ctx, clock, users, three_items, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def run_before(pilot) -> None:  # noqa: ANN001
         await open_as(pilot, users["dan"], QueueScreen(users["dan"]))

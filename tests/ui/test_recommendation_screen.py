@@ -17,11 +17,10 @@ from tests.ui.test_queue_helpers import (
     steady_references,
     submitted,
 )
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 pytestmark = pytest.mark.usefixtures("steady_references")
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 def _text(pilot, selector: str) -> str:  # noqa: ANN001
@@ -44,7 +43,7 @@ def repeat_with_a_worker(ctx, users, tmp_path) -> str:  # noqa: ANN001
     return reference
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_recommendation_snapshot(snap_compare, ctx, clock, users, repeat_with_a_worker,  # noqa: ANN001
                                  size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:  # noqa: ANN001

@@ -11,11 +11,10 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 from mash_tui.screens.requests import ItemRequestsScreen, RequestComposerScreen
 from mash_tui.services import requests
 from tests.requests_setup import claimed_item, desk, neglect_record, settle, show, steady_prefix
+from tests.ui.conftest import SNAPSHOT_SIZES
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
-
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_composer_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     steady_prefix(ctx)
     reference = claimed_item(ctx, users, neglect_record(first_name="Ada", last_name="O'Brien [/b]"))
@@ -29,7 +28,7 @@ def test_composer_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int
     assert snap_compare(desk(ctx, clock), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_item_requests_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     steady_prefix(ctx)
     reference = claimed_item(ctx, users)

@@ -19,36 +19,14 @@ from mash_tui.screens.lock import LockScreen
 from mash_tui.screens.login import LoginScreen
 from tests.conftest import PASSWORD
 from tests.unit.contact_records import minimal_record
+from tests.ui.conftest import SNAPSHOT_SIZES, desk_app, settle, sign_in, steady_cursors
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 CHILD_NAME = "Ada Fenwick-Sample"
-
-
-def _app(ctx, clock) -> MashApp:  # noqa: ANN001
-    return MashApp(ctx.home, clock=clock, policy=ctx.policy, ticking=False)
-
-
-async def _settle(pilot: Pilot) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def _sign_in(pilot: Pilot, username: str, password: str = PASSWORD) -> None:
-    await _settle(pilot)
-    pilot.app.screen.query_one("#username", Input).focus()
-    await pilot.press(*username, "enter", *password, "enter")
-    await _settle(pilot)
 
 
 def _screen_text(app: MashApp) -> str:
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     return "\n".join("".join(segment.text for strip in line for segment in strip) for line in update.strips)
-
-
-def _steady_cursors(pilot: Pilot) -> None:
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
 
 
 def _contact_about_a_child(ctx, officer) -> str:  # noqa: ANN001
@@ -72,10 +50,10 @@ async def _idle(pilot: Pilot, clock, minutes: float) -> None:  # noqa: ANN001
 
 async def test_idle_desk_locks_hides_the_case_and_returns_to_where_the_user_was(ctx, users, clock) -> None:  # noqa
     _contact_about_a_child(ctx, users["olivia"])
-    app = _app(ctx, clock)
+    app = desk_app(ctx, clock)
     idle_minutes = ctx.policy.security.idle_lock_minutes
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await _sign_in(pilot, "olivia")
+        await sign_in(pilot, "olivia")
         home = app.screen
         assert CHILD_NAME in _screen_text(app)
         await _idle(pilot, clock, idle_minutes - 1)
@@ -90,7 +68,7 @@ async def test_idle_desk_locks_hides_the_case_and_returns_to_where_the_user_was(
         assert "locked" in shown.lower()
         # Nothing of the case arrives on the lock screen either, and the app's own ways out are shut.
         app.notify(f"New RED item about {CHILD_NAME}")
-        await _settle(pilot)
+        await settle(pilot)
         assert "Fenwick" not in _screen_text(app) and "New RED" not in _screen_text(app)
         for key in ("f1", "ctrl+p"):
             await pilot.press(key)
@@ -100,10 +78,10 @@ async def test_idle_desk_locks_hides_the_case_and_returns_to_where_the_user_was(
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
         await pilot.press(*PASSWORD, "enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert app.screen is home, "unlocking did not return to where the user was"
         assert not app.idle_lock.locked
-        await _settle(pilot)
+        await settle(pilot)
         assert "New RED item about Ada" in _screen_text(app), "the held notification was lost"
 
 
@@ -111,25 +89,25 @@ async def test_wrong_passwords_at_the_lock_count_toward_lockout(ctx, users, cloc
     from mash_tui.services.audit import show_audit
 
     attempts = ctx.policy.security.lockout_attempts
-    app = _app(ctx, clock)
+    app = desk_app(ctx, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _sign_in(pilot, "olivia")
+        await sign_in(pilot, "olivia")
         app.idle_lock.lock()
         await pilot.pause()
         for _ in range(attempts):
             app.screen.query_one("#lock-password", Input).focus()
             await pilot.press(*"not the password", "enter")
-            await _settle(pilot)
+            await settle(pilot)
             assert isinstance(app.screen, LockScreen)
             assert "not recognised" in str(app.screen.query_one("#lock-error", Static).render())
         # Locked out now: even the right password is refused, in the same words.
         await pilot.press(*PASSWORD, "enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         assert "not recognised" in str(app.screen.query_one("#lock-error", Static).render())
         # Signing out from the lock leaves no screen of the last user behind.
         await pilot.press("ctrl+l")
-        await _settle(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert len(app.screen_stack) == 2 and app.actor is None and not app.idle_lock.locked
     failures = [entry for entry in show_audit(ctx, users["sue"], user="olivia") if entry.action == "login.failed"]
@@ -138,23 +116,23 @@ async def test_wrong_passwords_at_the_lock_count_toward_lockout(ctx, users, cloc
 
 
 async def test_the_login_screen_never_locks(ctx, users, clock) -> None:  # noqa: ANN001
-    app = _app(ctx, clock)
+    app = desk_app(ctx, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         await _idle(pilot, clock, ctx.policy.security.idle_lock_minutes * 3)
         assert isinstance(app.screen, LoginScreen)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_lock_screen_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def run_before(pilot: Pilot) -> None:
-        await _sign_in(pilot, "olivia")
+        await sign_in(pilot, "olivia")
         await _idle(pilot, clock, ctx.policy.security.idle_lock_minutes)
         assert isinstance(pilot.app.screen, LockScreen)
-        _steady_cursors(pilot)
+        steady_cursors(pilot)
         await pilot.pause()
 
-    assert snap_compare(_app(ctx, clock), terminal_size=size, run_before=run_before)
+    assert snap_compare(desk_app(ctx, clock), terminal_size=size, run_before=run_before)
 
 
 # -- the audit trail screen -------------------------------------------------------------------------
@@ -169,11 +147,11 @@ async def test_who_looked_at_this_childs_record(ctx, users, clock) -> None:  # n
     clock.advance(timedelta(minutes=5))
     contacts.get_contact(ctx, users["dan"], reference)
     contacts.get_contact(ctx, users["dan"], other)
-    app = _app(ctx, clock)
+    app = desk_app(ctx, clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _sign_in(pilot, "sue")
+        await sign_in(pilot, "sue")
         app.open_screen("audit", subject=reference)
-        await _settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one("#audit-table", DataTable)
         rows = [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
         assert rows[0][1:4] == ["dan", "decision_maker", "contact.view"], "newest first: dan's view"
@@ -182,10 +160,10 @@ async def test_who_looked_at_this_childs_record(ctx, users, clock) -> None:  # n
         # Narrow to one user by the keyboard.
         app.screen.query_one("#audit-user", Input).focus()
         await pilot.press(*"olivia", "enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert {str(table.get_row_at(index)[1]) for index in range(table.row_count)} == {"olivia"}
         await pilot.press("f6")
-        await _settle(pilot)
+        await settle(pilot)
         assert table.row_count > len(rows), "clearing the filters shows every event"
     reads = [entry for entry in show_audit(ctx, users["adam"]) if entry.action == "audit.view"]
     assert [entry.actor for entry in reads] == ["sue", "sue", "sue"]
@@ -199,9 +177,9 @@ async def test_only_supervisors_and_admins_open_the_audit_trail(ctx, users, cloc
     assert "audit" in {entry.id for entry in screens_for(users["adam"])}
     for name in ("olivia", "dan", "pat"):
         assert "audit" not in {entry.id for entry in screens_for(users[name])}
-    app = _app(ctx, clock)
+    app = desk_app(ctx, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _sign_in(pilot, "olivia")
+        await sign_in(pilot, "olivia")
         before = app.screen
         app.open_screen("audit")
         await pilot.pause()
@@ -218,7 +196,7 @@ def _fixed_machine_prefix(ctx) -> None:  # noqa: ANN001
         session.add(state)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_audit_screen_snapshot(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:  # noqa: ANN001
     from mash_tui.services import contacts
 
@@ -227,10 +205,10 @@ def test_audit_screen_snapshot(snap_compare, ctx, users, clock, size: tuple[int,
     contacts.get_contact(ctx, users["dan"], reference)
 
     async def run_before(pilot: Pilot) -> None:
-        await _sign_in(pilot, "sue")
+        await sign_in(pilot, "sue")
         pilot.app.open_screen("audit", subject=reference)
-        await _settle(pilot)
-        _steady_cursors(pilot)
+        await settle(pilot)
+        steady_cursors(pilot)
         await pilot.pause()
 
-    assert snap_compare(_app(ctx, clock), terminal_size=size, run_before=run_before)
+    assert snap_compare(desk_app(ctx, clock), terminal_size=size, run_before=run_before)

@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 import pytest
 from textual.pilot import Pilot
 
-from mash_tui.app import MashApp
 from mash_tui.clock import FrozenClock
 from mash_tui.domain.roles import Actor
 from mash_tui.screens.login import LoginScreen
 from mash_tui.screens.supervisor import SupervisorScreen
 from mash_tui.services import contacts, queue
 from tests.unit.contact_records import minimal_record
+from tests.ui.conftest import SNAPSHOT_SIZES, desk_app, settle
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+# The pane is the supervisor's home: their app is the desk app.
+pane_app = desk_app
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,6 @@ def build_board(ctx, users: dict[str, Actor], clock: FrozenClock) -> Board:  # n
     return Board(viewed_at, breached, near, amber, green)
 
 
-def pane_app(ctx, clock: FrozenClock) -> MashApp:  # noqa: ANN001
-    return MashApp(ctx.home, clock=clock, policy=ctx.policy, ticking=False)
-
-
 async def open_pane(pilot: Pilot, supervisor: Actor) -> SupervisorScreen:
     """Sign the supervisor in: their home is the pane. Waits for its first poll to be shown."""
     await pilot.pause()
@@ -94,14 +91,7 @@ async def open_pane(pilot: Pilot, supervisor: Actor) -> SupervisorScreen:
     return screen
 
 
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_supervisor_pane(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:
     board = build_board(ctx, users, clock)
 
@@ -115,7 +105,7 @@ def test_supervisor_pane(snap_compare, ctx, users, clock, size: tuple[int, int])
     assert snap_compare(pane_app(ctx, clock), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_supervisor_pane_after_the_clock_moves_on(snap_compare, ctx, users, clock, size: tuple[int, int]) -> None:
     """Six minutes on, through the tick alone: the near-breach row has breached.
 

@@ -24,12 +24,12 @@ from mash_tui.sync.status import SyncState, sync_label
 from mash_tui.widgets.item_table import ItemTable
 from tests.conftest import PASSWORD
 from tests.ui.test_queue_helpers import desk_app, escalated, open_as, record, settle, steady_references
+from tests.ui.conftest import SNAPSHOT_SIZES
 
 __all__ = ["steady_references"]
 # Before `users`: the store's machine prefix is fixed by the first write.
 pytestmark = pytest.mark.usefixtures("steady_references")
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/none"
 OFFLINE_REASON = "shared database unreachable: connection refused"
 
@@ -107,7 +107,7 @@ def refused_claim(ctx, clock, users) -> str:  # noqa: ANN001
 # -- snapshots ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_sync_screen_snapshot(snap_compare, ctx, clock, users, offline, refused_claim,  # noqa: ANN001
                               size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:  # noqa: ANN001
@@ -121,7 +121,7 @@ def test_sync_screen_snapshot(snap_compare, ctx, clock, users, offline, refused_
     assert snap_compare(offline_app(ctx, clock, offline), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SNAPSHOT_SIZES)
 def test_queue_with_a_requested_claim_snapshot(snap_compare, ctx, clock, users, offline,  # noqa: ANN001
                                                size: tuple[int, int]) -> None:
     from mash_tui.services import queue

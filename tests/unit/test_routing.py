@@ -89,3 +89,14 @@ def test_the_finding_says_which_rule() -> None:
     assert repeat_contact_finding(
         [RECEIVED - timedelta(days=40), RECEIVED - timedelta(days=90)], RECEIVED, REPEATS
     ) == ("3 contacts about this child within 12 months")
+
+
+def test_only_people_the_case_system_knows_route_a_contact() -> None:
+    from mash_tui.domain.routing import routes_by, routing_by_confirmed
+
+    assert routes_by("P-100")
+    assert not routes_by("contact:C-1:children.0")
+    # A contact's own copy of a person carries no involvement of its own to route by, even if given one.
+    assert routing_by_confirmed([("contact:C-1:children.0", [involvement("open")])], RECEIVED, 28) is None
+    proposal = routing_by_confirmed([("contact:C-1:children.0", []), ("P-100", [involvement("open")])], RECEIVED, 28)
+    assert proposal is not None and proposal.worker == "Ann Lee"
