@@ -143,13 +143,10 @@ AGENCY_LABELS: dict[str, str] = {
     "education": "Education",
     "housing": "Housing",
     "probation": "Probation",
-    "substance_misuse": "Substance-misuse services",
+    "substance_misuse": "Substance misuse services",
     "adult_social_care": "Adult social care",
     "early_help": "Early help",
 }
-# The capture form has always written this one agency without the hyphen, and its snapshots show
-# it so; the two spellings stay side by side here until the snapshots are renewed on purpose.
-AGENCY_FORM_LABELS: dict[str, str] = {**AGENCY_LABELS, "substance_misuse": "Substance misuse services"}
 DECISION_OUTCOME_LABELS: dict[str, str] = {
     "strategy_discussion": "Strategy discussion",
     "mash_information_gathering": "MASH information gathering",

@@ -16,7 +16,7 @@ from textual.widgets import Button, Static
 
 from mash_tui.domain.codes import (
     AGENCIES,
-    AGENCY_FORM_LABELS,
+    AGENCY_LABELS,
     CHANNEL_LABELS,
     CHANNELS,
     CONCERN_CATEGORIES,
@@ -57,7 +57,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("other_agencies", "Other agencies", "F8"),
 )
 
-_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_FORM_LABELS}
+_WORDS = {**CHANNEL_LABELS, **SEX_LABELS, **INJURY_LABELS, **CONSENT_LABELS, **AGENCY_LABELS}
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
