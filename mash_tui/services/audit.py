@@ -325,3 +325,116 @@ def verify_audit_file(path: Path, *, workers: int | None = None) -> VerifyResult
 
 def verify_audit(store: Store, *, workers: int | None = None) -> VerifyResult:
     return verify_audit_file(store.path, workers=workers)
+
+
+# -- the heads the shared database witnessed ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WitnessMismatch:
+    seq: int
+    witnessed_hash: str
+    witnessed_at: datetime
+    local_hash: str | None
+    """None when the local trail has no event at that seq any more."""
+
+    def describe(self) -> str:
+        from mash_tui.clock import to_local
+
+        when = to_local(self.witnessed_at).strftime("%Y-%m-%d %H:%M %Z")
+        if self.local_hash is None:
+            return (f"event {self.seq} (hash {self.witnessed_hash[:16]}…), witnessed at {when}, "
+                    "is missing here: the trail was cut after it was witnessed")
+        return (f"event {self.seq}, witnessed at {when} with hash {self.witnessed_hash[:16]}…, "
+                f"has hash {self.local_hash[:16]}… here: the trail was rewritten after it was witnessed")
+
+
+@dataclass(frozen=True)
+class WitnessCheck:
+    """The local trail against every chain head the shared database witnessed for this machine."""
+
+    client_id: str | None
+    witnesses: int
+    mismatches: list[WitnessMismatch]
+    last_witnessed_seq: int | None
+    last_witnessed_at: datetime | None
+    unwitnessed: int
+    """Events after the last witnessed head: nothing outside this machine vouches for them yet."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def tail_words(self) -> str:
+        from mash_tui.clock import to_local
+
+        count = f"{self.unwitnessed} event" + ("" if self.unwitnessed == 1 else "s")
+        if self.last_witnessed_at is None:
+            return f"{count}, none of them witnessed by the shared database yet"
+        when = to_local(self.last_witnessed_at)
+        today = to_local(datetime.now(when.tzinfo)).date()
+        stamp = when.strftime("%H:%M") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")
+        return f"{count} since the last witness at {stamp}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "client_id": self.client_id,
+            "witnesses": self.witnesses,
+            "mismatches": [
+                {"seq": m.seq, "witnessed_hash": m.witnessed_hash, "witnessed_at": m.witnessed_at.isoformat(),
+                 "local_hash": m.local_hash}
+                for m in self.mismatches
+            ],
+            "last_witnessed_seq": self.last_witnessed_seq,
+            "last_witnessed_at": self.last_witnessed_at.isoformat() if self.last_witnessed_at else None,
+            "unwitnessed_events": self.unwitnessed,
+        }
+
+
+def store_client_id(path: Path) -> str | None:
+    """The client id the shared database knows this store by, read without writing."""
+    try:
+        connection = _open_read_only(path)
+    except sqlite3.Error as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be opened: {error}") from None
+    try:
+        row = connection.execute("SELECT client_id FROM client_state WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+def check_witnesses(path: Path, client_id: str | None,
+                    heads: list[tuple[int, str, datetime]]) -> WitnessCheck:
+    """Each witnessed (seq, hash) must still be in the local trail, unchanged.
+
+    `heads` are the shared database's witnesses for this store, oldest first. A head missing here
+    means events were cut from the end; a head whose hash differs means an event at or before it
+    was rewritten and the chain after it recomputed. The events after the last witness are the
+    tail nobody else has seen yet: a cut there cannot be told from events never written.
+    """
+    connection = _open_read_only(path)
+    try:
+        mismatches = []
+        seen: set[tuple[int, str]] = set()
+        for seq, witnessed_hash, witnessed_at in heads:
+            if (seq, witnessed_hash) in seen:
+                continue
+            seen.add((seq, witnessed_hash))
+            row = connection.execute("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()
+            local_hash = row[0] if row else None
+            if local_hash != witnessed_hash:
+                mismatches.append(WitnessMismatch(seq, witnessed_hash, witnessed_at, local_hash))
+        last_seq = max((seq for seq, _, _ in heads), default=None)
+        last_at = max((at for _, _, at in heads), default=None)
+        unwitnessed = connection.execute(
+            "SELECT count(*) FROM audit_event WHERE seq > ?", (last_seq or 0,)
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be read: {error}") from None
+    finally:
+        connection.close()
+    return WitnessCheck(client_id, len(heads), mismatches, last_seq, last_at, unwitnessed)

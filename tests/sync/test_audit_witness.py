@@ -1,0 +1,224 @@
+"""The audit trail witnessed by the shared database, against someone holding the store file.
+
+Each sync leaves the local chain head (sequence and hash) with the shared database. An attacker
+who cuts the last events, or edits one and recomputes the unkeyed chain after it, leaves a local
+chain that verifies on its own; `mash audit verify --shared URL` still names the witnessed head
+that is gone. The server's own trail is chained too, and `mash server audit-verify` catches an
+owner's edit or deletion made with the insert-only trigger turned off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from mash_tui.clock import to_local
+from mash_tui.server.logins import grant_client_login
+from mash_tui.services.users import authenticate
+from mash_tui.store.audit_chain import GENESIS_HASH, event_hash, hashed_fields
+from tests.conftest import PASSWORD
+from tests.sync.hub import machine, seed_users, sync
+from tests.sync.test_client_roles import as_login, drop_logins
+
+
+def _mash(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mash_tui", "--home", str(home), *args],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MASH_PASSWORD": PASSWORD, "MASH_SHARED_DB": ""})
+
+
+class _attacker:
+    """A plain connection to the store file, with the audit trail's insert-only triggers dropped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.connection = sqlite3.connect(self.path, isolation_level=None)
+        self.connection.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+        self.connection.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        return self.connection
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+
+
+def _head(path: Path) -> tuple[int, str]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        connection.close()
+
+
+def _recompute_chain(connection: sqlite3.Connection, from_seq: int) -> None:
+    """What an attacker with the file and the source does: rehash every event from `from_seq` on."""
+    connection.row_factory = sqlite3.Row
+    previous = connection.execute("SELECT hash FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+                                  (from_seq,)).fetchone()
+    prev_hash = previous["hash"] if previous else GENESIS_HASH
+    for row in connection.execute("SELECT * FROM audit_event WHERE seq >= ? ORDER BY seq", (from_seq,)).fetchall():
+        fields = hashed_fields(event_id=row["id"], occurred_at=datetime.fromisoformat(row["occurred_at"]),
+                               actor=row["actor"], role=row["role"], action=row["action"], entity=row["entity"],
+                               entity_id=row["entity_id"], subject_ref=row["subject_ref"],
+                               details=json.loads(row["details"]))
+        new_hash = event_hash(prev_hash, fields)
+        connection.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
+                           (prev_hash, new_hash, row["seq"]))
+        prev_hash = new_hash
+    connection.row_factory = None
+
+
+@pytest.fixture
+def desk(shared_url, tmp_path, clock):  # noqa: ANN001, ANN201
+    """A machine with users, a few sign-ins, and one sync that the shared database witnessed."""
+    ctx = machine(tmp_path, "desk", shared_url, clock)
+    seed_users(ctx)
+    for _ in range(3):
+        authenticate(ctx, "olivia", PASSWORD)
+    sync(ctx, "olivia")
+    return ctx
+
+
+def _verify(ctx, shared_url: str, *extra: str) -> subprocess.CompletedProcess:  # noqa: ANN001
+    return _mash(ctx.settings.home, "--shared", shared_url, "audit", "verify", *extra)
+
+
+def test_an_intact_witnessed_trail_passes_with_the_shared_database(desk, shared_url) -> None:  # noqa: ANN001
+    result = _verify(desk, shared_url, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["chain_ok"] and report["witnessed"]["ok"]
+    assert report["witnessed"]["last_witnessed_seq"] == _head(desk.store.path)[0]
+    assert report["witnessed"]["unwitnessed_events"] == 0
+
+
+def test_cutting_the_last_events_after_a_sync_fails_naming_the_witnessed_head(desk, shared_url) -> None:  # noqa: ANN001
+    witnessed_seq, _ = _head(desk.store.path)
+    with _attacker(desk.store.path) as connection:
+        connection.execute("DELETE FROM audit_event WHERE seq > ?", (witnessed_seq - 2,))
+    # On its own the shortened chain is intact: nothing in the file says it was longer.
+    alone = _mash(desk.settings.home, "audit", "verify")
+    assert alone.returncode == 0, alone.stdout
+    result = _verify(desk, shared_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"event {witnessed_seq} " in result.stdout and "missing here" in result.stdout
+    report = json.loads(_verify(desk, shared_url, "--json").stdout)
+    assert report["ok"] is False and report["chain_ok"] is True
+    assert [m["seq"] for m in report["witnessed"]["mismatches"]] == [witnessed_seq]
+
+
+def test_new_events_written_over_a_cut_still_fail_against_the_witness(desk, shared_url) -> None:  # noqa: ANN001
+    witnessed_seq, witnessed_hash = _head(desk.store.path)
+    with _attacker(desk.store.path) as connection:
+        connection.execute("DELETE FROM audit_event WHERE seq > ?", (witnessed_seq - 2,))
+    for _ in range(3):
+        authenticate(desk, "olivia", PASSWORD)  # the trail carries on from the cut, reusing its numbers
+    assert _head(desk.store.path)[0] > witnessed_seq
+    result = _verify(desk, shared_url, "--json")
+    assert result.returncode == 1
+    [mismatch] = json.loads(result.stdout)["witnessed"]["mismatches"]
+    assert mismatch["seq"] == witnessed_seq and mismatch["witnessed_hash"] == witnessed_hash
+    assert mismatch["local_hash"] not in (None, witnessed_hash)
+
+
+def test_an_event_edited_and_the_chain_recomputed_fails_against_the_witness(desk, shared_url) -> None:  # noqa: ANN001
+    witnessed_seq, _ = _head(desk.store.path)
+    with _attacker(desk.store.path) as connection:
+        connection.execute("UPDATE audit_event SET actor = 'nobody' WHERE seq = 2")
+        _recompute_chain(connection, 2)
+    alone = _mash(desk.settings.home, "audit", "verify")
+    assert alone.returncode == 0, alone.stdout
+    result = _verify(desk, shared_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"event {witnessed_seq}, witnessed at" in result.stdout and "rewritten" in result.stdout
+
+
+def test_events_after_the_last_witness_are_reported_as_the_tail(desk, shared_url) -> None:  # noqa: ANN001
+    for _ in range(4):
+        authenticate(desk, "olivia", PASSWORD)
+    result = _verify(desk, shared_url, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    witnessed = json.loads(result.stdout)["witnessed"]
+    assert witnessed["unwitnessed_events"] == 4
+    at = to_local(datetime.fromisoformat(witnessed["last_witnessed_at"])).strftime("%H:%M")
+    words = _verify(desk, shared_url).stdout
+    assert f"4 events since the last witness at {at}" in words
+    sync(desk, "olivia")
+    assert json.loads(_verify(desk, shared_url, "--json").stdout)["witnessed"]["unwitnessed_events"] == 0
+
+
+def _owner_tampers(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_insert_only")
+        owner.execute(sql)
+        owner.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_insert_only")
+
+
+def _server_verify(home: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
+    return _mash(home, "server", "audit-verify", "--url", url, *extra)
+
+
+def test_the_servers_own_trail_verifies_when_untouched(desk, shared_url, tmp_path) -> None:  # noqa: ANN001
+    result = _server_verify(tmp_path, shared_url, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["events"] > 3
+
+
+def test_the_servers_trail_edited_by_the_owner_fails_naming_the_event(desk, shared_url, tmp_path) -> None:  # noqa: ANN001
+    _owner_tampers(shared_url, "UPDATE audit_event SET actor = 'nobody' WHERE chain_seq = 3")
+    result = _server_verify(tmp_path, shared_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BROKEN at event 3" in result.stdout and "changed after it was written" in result.stdout
+
+
+def test_the_servers_trail_cut_by_the_owner_fails(desk, shared_url, tmp_path) -> None:  # noqa: ANN001
+    _owner_tampers(shared_url, "DELETE FROM audit_event WHERE chain_seq = (SELECT max(chain_seq) FROM audit_event)")
+    result = _server_verify(tmp_path, shared_url, "--json")
+    assert result.returncode == 1
+    assert "the last events were removed" in json.loads(result.stdout)["reason"]
+    _owner_tampers(shared_url, "DELETE FROM audit_event WHERE chain_seq = 2")
+    assert "BROKEN at event 3" in _server_verify(tmp_path, shared_url).stdout
+
+
+@pytest.fixture
+def hub_login(shared_url):  # noqa: ANN001, ANN201
+    name = f"hub_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(shared_url, autocommit=True) as admin:
+        grant_client_login(admin, name, kind="hub")
+    try:
+        yield as_login(shared_url, name)
+    finally:
+        drop_logins(shared_url, [name])
+
+
+def test_a_client_login_witnesses_only_its_own_client_and_changes_nothing(desk, shared_url, hub_login) -> None:  # noqa: ANN001
+    with psycopg.connect(hub_login, autocommit=True) as hub:
+        hub.execute("SELECT register_client('hub-pc', 'olivia')")
+        hub.execute("INSERT INTO audit_witness (client_id, seq, hash) VALUES ('hub-pc', 1, 'x')")
+        assert hub.execute("SELECT client_id FROM audit_witness").fetchall() == [("hub-pc",)]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            hub.execute("INSERT INTO audit_witness (client_id, seq, hash) VALUES (%s, 1, 'x')",
+                        (_client_id(desk),))
+        for statement in ("UPDATE audit_witness SET hash = 'y'", "DELETE FROM audit_witness",
+                          "UPDATE audit_event SET actor = 'nobody'", "DELETE FROM audit_event"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                hub.execute(statement)
+
+
+def _client_id(ctx) -> str:  # noqa: ANN001
+    connection = sqlite3.connect(ctx.store.path)
+    try:
+        return connection.execute("SELECT client_id FROM client_state").fetchone()[0]
+    finally:
+        connection.close()
