@@ -132,8 +132,8 @@ def _witness_check(args: argparse.Namespace, path: Path) -> WitnessCheck | None:
     from mash_tui.sync.round import witnessed_heads_of
 
     client_id = store_client_id(path)
-    heads = witnessed_heads_of(url, settings_of(args), client_id) if client_id else []
-    return check_witnesses(path, client_id, heads)
+    heads, key = witnessed_heads_of(url, settings_of(args), client_id) if client_id else ([], None)
+    return check_witnesses(path, client_id, heads, registered_key=key)
 
 
 def _print_witness(witness: WitnessCheck) -> None:
@@ -144,9 +144,11 @@ def _print_witness(witness: WitnessCheck) -> None:
               f"{witness.tail_words()}")
         return
     print(f"audit trail BROKEN against the shared database's witnesses ({len(witness.mismatches)} of "
-          f"{witness.witnesses}):")
+          f"{witness.witnesses} chain heads differ{'; the audit key does not match' if witness.key_problem else ''}):")
     for mismatch in witness.mismatches:
         print(printable(f"  {mismatch.describe()}"))
+    if witness.key_problem:
+        print(f"  {witness.key_problem}")
     print(f"  {witness.tail_words()}")
 
 

@@ -7,7 +7,8 @@ without gaps by `chain_seq`. `verify_server_chain` walks it in Python, so an own
 triggers off to edit or delete a row without recomputing every hash after it is found out; one
 who recomputes them is not (the owner holds the whole database, and the chain has no key).
 
-`record_witness` keeps a client's local chain head as it was at a sync; `witnessed_heads` reads
+`register_key` keeps a store's audit key (its MACs, `mash_tui.store.audit_chain`) from its
+first sync on; a client reads back only the fingerprint. `record_witness` keeps a client's local chain head as it was at a sync; `witnessed_heads` reads
 back what this login may see of one client's witnesses, oldest first.
 """
 
@@ -49,6 +50,27 @@ class ServerChainResult:
 def record_witness(connection: psycopg.Connection, client_id: str, seq: int, head_hash: str) -> None:
     connection.execute("INSERT INTO audit_witness (client_id, seq, hash) VALUES (%s, %s, %s)",
                        (client_id, seq, head_hash))
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    fingerprint: str
+    keyed_from_seq: int
+    registered_at: datetime
+
+
+def register_key(connection: psycopg.Connection, client_id: str, key_hex: str, fingerprint: str,
+                 keyed_from_seq: int) -> None:
+    """Keep a store's audit key; the first registration stands, later ones change nothing."""
+    connection.execute(
+        "INSERT INTO audit_key (client_id, key, fingerprint, keyed_from_seq) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (client_id) DO NOTHING", (client_id, key_hex, fingerprint, keyed_from_seq))
+
+
+def registered_key(connection: psycopg.Connection, client_id: str) -> RegisteredKey | None:
+    row = connection.execute("SELECT fingerprint, keyed_from_seq, registered_at FROM audit_key WHERE client_id = %s",
+                             (client_id,)).fetchone()
+    return RegisteredKey(*row) if row else None
 
 
 def witnessed_heads(connection: psycopg.Connection, client_id: str) -> list[WitnessedHead]:

@@ -133,18 +133,21 @@ def push_quietly(ctx: Context, actor: Actor) -> bool:
     return True
 
 
-def witnessed_heads_of(url: str, settings: Any, client_id: str) -> list[tuple[int, str, Any]]:
-    """Every head of this client's audit chain the shared database witnessed, oldest first."""
+def witnessed_heads_of(url: str, settings: Any, client_id: str) -> tuple[list[tuple[int, str, Any]], Any]:
+    """Every head of this client's audit chain the shared database witnessed, oldest first, and its
+    registered audit key (fingerprint, keyed start, when), or None."""
     import psycopg
 
-    from mash_tui.server.audit_chain import witnessed_heads
+    from mash_tui.server.audit_chain import registered_key, witnessed_heads
 
     try:
         connection = connect_shared(url, settings)
     except psycopg.OperationalError as error:
         raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
     try:
-        return [(head.seq, head.hash, head.witnessed_at) for head in witnessed_heads(connection, client_id)]
+        heads = [(head.seq, head.hash, head.witnessed_at) for head in witnessed_heads(connection, client_id)]
+        key = registered_key(connection, client_id)
+        return heads, (key.fingerprint, key.keyed_from_seq, key.registered_at) if key else None
     except psycopg.OperationalError as error:
         raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
     except psycopg.Error as error:

@@ -24,8 +24,9 @@ import pytest
 from mash_tui.clock import to_local
 from mash_tui.server.logins import grant_client_login
 from mash_tui.services.users import authenticate
-from mash_tui.store.audit_chain import GENESIS_HASH, event_hash, hashed_fields
+from mash_tui.store.audit_chain import key_path
 from tests.conftest import PASSWORD
+from tests.store.test_audit_chain import recompute_chain
 from tests.sync.hub import machine, seed_users, sync
 from tests.sync.test_client_roles import as_login, drop_logins
 
@@ -46,6 +47,8 @@ class _attacker:
         self.connection = sqlite3.connect(self.path, isolation_level=None)
         self.connection.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
         self.connection.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        self.connection.execute("DROP TRIGGER IF EXISTS audit_mac_no_update")
+        self.connection.execute("DROP TRIGGER IF EXISTS audit_mac_no_delete")
         return self.connection
 
     def __exit__(self, *exc: object) -> None:
@@ -58,24 +61,6 @@ def _head(path: Path) -> tuple[int, str]:
         return connection.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
     finally:
         connection.close()
-
-
-def _recompute_chain(connection: sqlite3.Connection, from_seq: int) -> None:
-    """What an attacker with the file and the source does: rehash every event from `from_seq` on."""
-    connection.row_factory = sqlite3.Row
-    previous = connection.execute("SELECT hash FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1",
-                                  (from_seq,)).fetchone()
-    prev_hash = previous["hash"] if previous else GENESIS_HASH
-    for row in connection.execute("SELECT * FROM audit_event WHERE seq >= ? ORDER BY seq", (from_seq,)).fetchall():
-        fields = hashed_fields(event_id=row["id"], occurred_at=datetime.fromisoformat(row["occurred_at"]),
-                               actor=row["actor"], role=row["role"], action=row["action"], entity=row["entity"],
-                               entity_id=row["entity_id"], subject_ref=row["subject_ref"],
-                               details=json.loads(row["details"]))
-        new_hash = event_hash(prev_hash, fields)
-        connection.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
-                           (prev_hash, new_hash, row["seq"]))
-        prev_hash = new_hash
-    connection.row_factory = None
 
 
 @pytest.fixture
@@ -121,6 +106,7 @@ def test_new_events_written_over_a_cut_still_fail_against_the_witness(desk, shar
     witnessed_seq, witnessed_hash = _head(desk.store.path)
     with _attacker(desk.store.path) as connection:
         connection.execute("DELETE FROM audit_event WHERE seq > ?", (witnessed_seq - 2,))
+        connection.execute("DELETE FROM audit_mac WHERE seq > ?", (witnessed_seq - 2,))
     for _ in range(3):
         authenticate(desk, "olivia", PASSWORD)  # the trail carries on from the cut, reusing its numbers
     assert _head(desk.store.path)[0] > witnessed_seq
@@ -131,11 +117,22 @@ def test_new_events_written_over_a_cut_still_fail_against_the_witness(desk, shar
     assert mismatch["local_hash"] not in (None, witnessed_hash)
 
 
+def _remake_macs(connection: sqlite3.Connection, key: bytes) -> None:
+    from mash_tui.store.audit_chain import event_mac
+
+    for seq, hash_ in connection.execute("SELECT seq, hash FROM audit_event").fetchall():
+        connection.execute("UPDATE audit_mac SET mac = ? WHERE seq = ?", (event_mac(key, seq, hash_), seq))
+
+
 def test_an_event_edited_and_the_chain_recomputed_fails_against_the_witness(desk, shared_url) -> None:  # noqa: ANN001
+    from mash_tui.store.audit_chain import read_key
+
     witnessed_seq, _ = _head(desk.store.path)
     with _attacker(desk.store.path) as connection:
         connection.execute("UPDATE audit_event SET actor = 'nobody' WHERE seq = 2")
-        _recompute_chain(connection, 2)
+        recompute_chain(connection, 2)
+        # The worst case: the attacker holds the key too (the same OS account), so the MACs agree.
+        _remake_macs(connection, read_key(desk.store.home))
     alone = _mash(desk.settings.home, "audit", "verify")
     assert alone.returncode == 0, alone.stdout
     result = _verify(desk, shared_url)
@@ -155,6 +152,29 @@ def test_events_after_the_last_witness_are_reported_as_the_tail(desk, shared_url
     assert f"4 events since the last witness at {at}" in words
     sync(desk, "olivia")
     assert json.loads(_verify(desk, shared_url, "--json").stdout)["witnessed"]["unwitnessed_events"] == 0
+
+
+def test_the_audit_key_is_registered_at_the_first_sync_and_a_deleted_one_fails(desk, shared_url) -> None:  # noqa: ANN001
+    with psycopg.connect(shared_url) as owner:
+        [(registered, keyed_from)] = owner.execute("SELECT key, keyed_from_seq FROM audit_key").fetchall()
+    assert registered == key_path(desk.store.home).read_text().strip() and keyed_from == 1
+    key_path(desk.store.home).unlink()
+    result = _verify(desk, shared_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "audit key registered with the shared database is missing here" in result.stdout
+
+
+def test_an_audit_key_replaced_and_the_chain_remade_with_it_fails(desk, shared_url) -> None:  # noqa: ANN001
+    new_key = bytes(range(32))
+    key_path(desk.store.home).write_text(new_key.hex() + "\n")
+    with _attacker(desk.store.path) as connection:
+        connection.execute("UPDATE audit_event SET actor = 'nobody' WHERE seq = 2")
+        recompute_chain(connection, 2)
+        _remake_macs(connection, new_key)
+    assert _mash(desk.settings.home, "audit", "verify").returncode == 0
+    result = _verify(desk, shared_url, "--json")
+    assert result.returncode == 1
+    assert "it was replaced" in json.loads(result.stdout)["witnessed"]["key_problem"]
 
 
 def _owner_tampers(url: str, sql: str) -> None:
@@ -210,7 +230,10 @@ def test_a_client_login_witnesses_only_its_own_client_and_changes_nothing(desk, 
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             hub.execute("INSERT INTO audit_witness (client_id, seq, hash) VALUES (%s, 1, 'x')",
                         (_client_id(desk),))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            hub.execute("SELECT key FROM audit_key")
         for statement in ("UPDATE audit_witness SET hash = 'y'", "DELETE FROM audit_witness",
+                          "UPDATE audit_key SET fingerprint = 'y'", "DELETE FROM audit_key",
                           "UPDATE audit_event SET actor = 'nobody'", "DELETE FROM audit_event"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 hub.execute(statement)

@@ -59,6 +59,28 @@ CREATE POLICY audit_witness_read ON audit_witness FOR SELECT USING ({_OWN_CLIENT
 CREATE POLICY audit_witness_add ON audit_witness FOR INSERT
     WITH CHECK (({_OWN_CLIENT}) AND login_role = session_user);
 
+-- Each store's audit key (mash_tui.store.audit_chain), registered at its first sync after it has
+-- one: an investigator with the owner's connection can check a store's keyed MACs against it, and
+-- a client reads back only its fingerprint, to tell a key replaced or deleted on the machine.
+CREATE TABLE audit_key (
+    client_id text PRIMARY KEY,
+    key text NOT NULL,
+    fingerprint text NOT NULL,
+    keyed_from_seq bigint NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    login_role text NOT NULL DEFAULT session_user
+);
+CREATE TRIGGER audit_key_insert_only BEFORE UPDATE OR DELETE ON audit_key
+    FOR EACH ROW EXECUTE FUNCTION refuse_audit_change();
+CREATE TRIGGER audit_key_no_truncate BEFORE TRUNCATE ON audit_key
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change();
+REVOKE ALL ON audit_key FROM PUBLIC;
+GRANT INSERT ON audit_key TO {_CLIENT_GROUPS};
+GRANT SELECT (client_id, fingerprint, keyed_from_seq, registered_at) ON audit_key TO {_CLIENT_GROUPS};
+ALTER TABLE audit_key ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_key_read ON audit_key FOR SELECT USING ({_OWN_CLIENT});
+CREATE POLICY audit_key_add ON audit_key FOR INSERT WITH CHECK (({_OWN_CLIENT}) AND login_role = session_user);
+
 CREATE TABLE audit_chain_head (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
     seq bigint NOT NULL,
@@ -116,6 +138,7 @@ ALTER TABLE audit_event DROP COLUMN chain_hash;
 ALTER TABLE audit_event DROP COLUMN chain_prev;
 ALTER TABLE audit_event DROP COLUMN chain_seq;
 DROP TABLE audit_chain_head;
+DROP TABLE audit_key;
 REVOKE ALL ON audit_witness FROM {_CLIENT_GROUPS};
 DROP TABLE audit_witness;
 """
