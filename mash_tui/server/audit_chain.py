@@ -47,9 +47,16 @@ class ServerChainResult:
         return self.first_broken is None
 
 
-def record_witness(connection: psycopg.Connection, client_id: str, seq: int, head_hash: str) -> None:
+def record_witness(connection: psycopg.Connection, client_id: str, seq: int, head_hash: str) -> bool:
+    """Keep the head unless it is the one last witnessed (a background sync every 30 s would
+    otherwise add a row a round); whether a row was added."""
+    last = connection.execute("SELECT seq, hash FROM audit_witness WHERE client_id = %s ORDER BY id DESC LIMIT 1",
+                              (client_id,)).fetchone()
+    if last is not None and (last[0], last[1]) == (seq, head_hash):
+        return False
     connection.execute("INSERT INTO audit_witness (client_id, seq, hash) VALUES (%s, %s, %s)",
                        (client_id, seq, head_hash))
+    return True
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,19 @@ def test_an_audit_key_replaced_and_the_chain_remade_with_it_fails(desk, shared_u
     assert "it was replaced" in json.loads(result.stdout)["witnessed"]["key_problem"]
 
 
+def test_a_sync_with_nothing_new_adds_no_witness(desk, shared_url) -> None:  # noqa: ANN001
+    def witnesses() -> int:
+        with psycopg.connect(shared_url) as owner:
+            return owner.execute("SELECT count(*) FROM audit_witness").fetchone()[0]
+
+    before = witnesses()
+    sync(desk, "olivia")
+    assert witnesses() == before
+    authenticate(desk, "olivia", PASSWORD)
+    sync(desk, "olivia")
+    assert witnesses() == before + 1
+
+
 def _owner_tampers(url: str, sql: str) -> None:
     with psycopg.connect(url, autocommit=True) as owner:
         owner.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_insert_only")
