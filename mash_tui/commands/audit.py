@@ -16,7 +16,10 @@ from mash_tui.commands.common import acting_user, add_acting_argument, context_o
 from mash_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from mash_tui.services.views import AuditEntry
+    from pathlib import Path
+
+    from mash_tui.services.audit import WitnessCheck
+    from mash_tui.services.views import AuditEntry, VerifyResult
 
 EXIT_BROKEN = 1
 
@@ -43,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help="check the audit trail's hash chain (store owner)",
         description="Walk the hash chain of the local audit trail in order and report the first broken "
-        "link: an edited, deleted or reordered event. Exit 0 when intact, 1 when broken.",
+        "link: an edited, deleted or reordered event. With a shared database (--shared URL or "
+        "$MASH_SHARED_DB), also check every chain head the shared database witnessed for this machine "
+        "at its syncs, and say how many events came after the last one. Exit 0 when intact, 1 when broken.",
     )
     verify.add_argument("--json", action="store_true", help="the result as one JSON object")
     verify.set_defaults(handler=run_verify)
@@ -99,13 +104,56 @@ def run_verify(args: argparse.Namespace) -> int:
     from mash_tui.services.audit import AuditStoreUnreadable, verify_audit_file
     from mash_tui.services.homes import store_file
 
+    path = store_file(home_of(args))
     try:
-        result = verify_audit_file(store_file(home_of(args)))
+        result = verify_audit_file(path)
     except AuditStoreUnreadable as error:
         raise UserError(str(error)) from None
+    witness = _witness_check(args, path)
+    ok = result.ok and (witness is None or witness.ok)
     if args.json:
-        print_json(result.as_json())
-    elif result.ok:
+        print_json({**result.as_json(), "ok": ok, "chain_ok": result.ok,
+                    "witnessed": witness.as_json() if witness else None})
+        return 0 if ok else EXIT_BROKEN
+    _print_chain(result)
+    if witness is not None:
+        _print_witness(witness)
+    return 0 if ok else EXIT_BROKEN
+
+
+def _witness_check(args: argparse.Namespace, path: Path) -> WitnessCheck | None:
+    """None without a shared database: the local chain alone is checked, as before."""
+    from mash_tui.commands.common import settings_of
+    from mash_tui.services.audit import check_witnesses, store_client_id
+
+    url = settings_of(args).shared_url
+    if not url:
+        return None
+    from mash_tui.sync.round import witnessed_heads_of
+
+    client_id = store_client_id(path)
+    heads, key = witnessed_heads_of(url, settings_of(args), client_id) if client_id else ([], None)
+    return check_witnesses(path, client_id, heads, registered_key=key)
+
+
+def _print_witness(witness: WitnessCheck) -> None:
+    from mash_tui.printable import printable
+
+    if witness.ok:
+        print(f"witnessed by the shared database: {witness.witnesses} chain heads, all present; "
+              f"{witness.tail_words()}")
+        return
+    print(f"audit trail BROKEN against the shared database's witnesses ({len(witness.mismatches)} of "
+          f"{witness.witnesses} chain heads differ{'; the audit key does not match' if witness.key_problem else ''}):")
+    for mismatch in witness.mismatches:
+        print(printable(f"  {mismatch.describe()}"))
+    if witness.key_problem:
+        print(f"  {witness.key_problem}")
+    print(f"  {witness.tail_words()}")
+
+
+def _print_chain(result: VerifyResult) -> None:
+    if result.ok:
         print(f"audit trail intact: {_events(result.events)}, head hash {result.head_hash} "
               f"({result.elapsed_seconds:.2f} s)")
     else:
@@ -113,4 +161,3 @@ def run_verify(args: argparse.Namespace) -> int:
 
         print(printable(f"audit trail BROKEN at {result.first_broken}"))
         print(f"  the {_events(result.events)} before it are intact; the last has hash {result.head_hash}")
-    return 0 if result.ok else EXIT_BROKEN

@@ -27,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     grant.add_argument("--password-env", metavar="VAR",
                        help="set the login's password from this environment variable (never on the command line)")
     grant.set_defaults(handler=_server_grant)
+    audit_verify = server_actions.add_parser(
+        "audit-verify", help="check the shared database's own audit chain (owner); exit 1 naming the first bad event")
+    audit_verify.add_argument("--url", help="postgresql://OWNER@HOST:PORT/DATABASE (default: --shared or $MASH_SHARED_DB)")
+    audit_verify.add_argument("--json", action="store_true")
+    audit_verify.set_defaults(handler=_server_audit_verify)
 
     sync = subparsers.add_parser("sync", help="send waiting changes to the shared database and fetch others'")
     sync.add_argument("--once", action="store_true", required=True, help="push and pull once, then exit")
@@ -82,6 +87,23 @@ def _server_grant(args: argparse.Namespace) -> int:
                                  password=password)
     print(granted.describe())
     return 0
+
+
+def _server_audit_verify(args: argparse.Namespace) -> int:
+    from mash_tui.printable import printable
+    from mash_tui.sync.round import verify_server_trail
+
+    result = verify_server_trail(_shared_url(args), settings_of(args))
+    if args.json:
+        print_json({"ok": result.ok, "events": result.events, "head_hash": result.head_hash,
+                    "first_broken": result.first_broken, "broken_id": result.broken_id, "reason": result.reason})
+    elif result.ok:
+        print(f"shared audit trail intact: {result.events} events, head hash {result.head_hash}")
+    else:
+        print(printable(f"shared audit trail BROKEN at event {result.first_broken}"
+                        + (f" ({result.broken_id})" if result.broken_id else "") + f": {result.reason}"))
+        print(f"  the {result.events} events before it are intact; the last has hash {result.head_hash}")
+    return 0 if result.ok else 1
 
 
 def _sync_once(args: argparse.Namespace) -> int:

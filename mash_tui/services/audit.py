@@ -285,6 +285,74 @@ def _full_row(connection: sqlite3.Connection, where: str, seq: int) -> tuple | N
     ).fetchone()
 
 
+@dataclass(frozen=True)
+class KeyStatus:
+    """Where the keyed chain starts, and whether this store's key is there to check it."""
+
+    keyed_from_seq: int | None
+    """None: a store from before keyed chains (not migrated yet)."""
+    key_present: bool
+    fingerprint: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"keyed_from_seq": self.keyed_from_seq, "key_present": self.key_present,
+                "key_fingerprint": self.fingerprint}
+
+
+def key_status(path: Path) -> KeyStatus:
+    from mash_tui.store.audit_chain import key_fingerprint, read_key
+
+    connection = _open_read_only(path)
+    try:
+        keyed_from = _keyed_from(connection)
+    finally:
+        connection.close()
+    key = read_key(path.parent)
+    return KeyStatus(keyed_from, key is not None, key_fingerprint(key) if key else None)
+
+
+def _keyed_from(connection: sqlite3.Connection) -> int | None:
+    try:
+        row = connection.execute("SELECT keyed_from_seq FROM audit_key_start WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
+def _first_forged(connection: sqlite3.Connection, path: Path, high: int) -> tuple[int, str] | None:
+    """The first event whose keyed MAC is missing or wrong, with why; None when all hold or none can be checked.
+
+    Runs only on an intact chain, so an event here is one whose hashes were recomputed by someone
+    without the key. Without the key file nothing can be checked (see `key_status`).
+    """
+    import hmac as hmac_module
+
+    from mash_tui.store.audit_chain import read_key
+
+    keyed_from = _keyed_from(connection)
+    key = read_key(path.parent)
+    if keyed_from is None or key is None:
+        return None
+    early = connection.execute("SELECT min(seq) FROM audit_mac WHERE seq < ?", (keyed_from,)).fetchone()[0]
+    if early is not None:
+        return early, ("it has a keyed MAC but the trail says keyed events start later, at "
+                       f"{keyed_from}: the keyed start was moved")
+    if keyed_from > high:
+        return high, "the keyed chain is said to start after the trail's end, yet the store has a key"
+    digest = hmac_module.digest
+    cursor = connection.execute(
+        "SELECT e.seq, e.hash, m.mac FROM audit_event e LEFT JOIN audit_mac m ON m.seq = e.seq "
+        "WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq", (keyed_from, high))
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        for seq, stored_hash, mac in rows:
+            if mac is None:
+                return seq, "it has no keyed MAC: written, or rewritten, without the store's key"
+            if digest(key, f"{seq}\n{stored_hash}".encode(), "sha256").hex() != mac:
+                return seq, ("its keyed MAC does not match: the chain was recomputed from here "
+                             "by someone without the store's key")
+    return None
+
+
 def verify_audit_file(path: Path, *, workers: int | None = None) -> VerifyResult:
     """Walk the chain of the store file at `path`, in `seq` order; reads only.
 
@@ -308,6 +376,18 @@ def verify_audit_file(path: Path, *, workers: int | None = None) -> VerifyResult
         # Events appended while the walk runs lie beyond `high` and are left for the next run.
         broken_seq = _first_break(_stretches(connection, path, min(low, 1), high + 1, workers))
         if broken_seq is None:
+            forged = _first_forged(connection, path, high)
+            if forged is not None:
+                broken_seq, forged_why = forged
+                checked = connection.execute("SELECT count(*) FROM audit_event WHERE seq < ?",
+                                             (broken_seq,)).fetchone()[0]
+                previous = _full_row(connection, "seq < ?", broken_seq)
+                event_id = connection.execute("SELECT id FROM audit_event WHERE seq = ?",
+                                              (broken_seq,)).fetchone()
+                return VerifyResult(checked, previous[11] if previous else GENESIS_HASH,
+                                    BrokenLink(broken_seq, event_id[0] if event_id else "", "forged", forged_why,
+                                               previous[0] if previous else None),
+                                    time.perf_counter() - started)
             count = connection.execute("SELECT count(*) FROM audit_event WHERE seq <= ?", (high,)).fetchone()[0]
             head = _full_row(connection, "seq <= ?", high)
             return VerifyResult(count, head[11], None, time.perf_counter() - started)
@@ -325,3 +405,136 @@ def verify_audit_file(path: Path, *, workers: int | None = None) -> VerifyResult
 
 def verify_audit(store: Store, *, workers: int | None = None) -> VerifyResult:
     return verify_audit_file(store.path, workers=workers)
+
+
+# -- the heads the shared database witnessed ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WitnessMismatch:
+    seq: int
+    witnessed_hash: str
+    witnessed_at: datetime
+    local_hash: str | None
+    """None when the local trail has no event at that seq any more."""
+
+    def describe(self) -> str:
+        from mash_tui.clock import to_local
+
+        when = to_local(self.witnessed_at).strftime("%Y-%m-%d %H:%M %Z")
+        if self.local_hash is None:
+            return (f"event {self.seq} (hash {self.witnessed_hash[:16]}…), witnessed at {when}, "
+                    "is missing here: the trail was cut after it was witnessed")
+        return (f"event {self.seq}, witnessed at {when} with hash {self.witnessed_hash[:16]}…, "
+                f"has hash {self.local_hash[:16]}… here: the trail was rewritten after it was witnessed")
+
+
+@dataclass(frozen=True)
+class WitnessCheck:
+    """The local trail against every chain head the shared database witnessed for this machine."""
+
+    client_id: str | None
+    witnesses: int
+    mismatches: list[WitnessMismatch]
+    last_witnessed_seq: int | None
+    last_witnessed_at: datetime | None
+    unwitnessed: int
+    """Events after the last witnessed head: nothing outside this machine vouches for them yet."""
+    key_problem: str | None = None
+    """How the store's audit key differs from the one registered with the shared database."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and self.key_problem is None
+
+    def tail_words(self) -> str:
+        from mash_tui.clock import to_local
+
+        count = f"{self.unwitnessed} event" + ("" if self.unwitnessed == 1 else "s")
+        if self.last_witnessed_at is None:
+            return f"{count}, none of them witnessed by the shared database yet"
+        when = to_local(self.last_witnessed_at)
+        today = to_local(datetime.now(when.tzinfo)).date()
+        stamp = when.strftime("%H:%M") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")
+        return f"{count} since the last witness at {stamp}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "client_id": self.client_id,
+            "witnesses": self.witnesses,
+            "mismatches": [
+                {"seq": m.seq, "witnessed_hash": m.witnessed_hash, "witnessed_at": m.witnessed_at.isoformat(),
+                 "local_hash": m.local_hash}
+                for m in self.mismatches
+            ],
+            "last_witnessed_seq": self.last_witnessed_seq,
+            "last_witnessed_at": self.last_witnessed_at.isoformat() if self.last_witnessed_at else None,
+            "unwitnessed_events": self.unwitnessed,
+            "key_problem": self.key_problem,
+        }
+
+
+def store_client_id(path: Path) -> str | None:
+    """The client id the shared database knows this store by, read without writing."""
+    try:
+        connection = _open_read_only(path)
+    except sqlite3.Error as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be opened: {error}") from None
+    try:
+        row = connection.execute("SELECT client_id FROM client_state WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+def check_witnesses(path: Path, client_id: str | None, heads: list[tuple[int, str, datetime]], *,
+                    registered_key: tuple[str, int, datetime] | None = None) -> WitnessCheck:
+    """Each witnessed (seq, hash) must still be in the local trail, unchanged.
+
+    `heads` are the shared database's witnesses for this store, oldest first. A head missing here
+    means events were cut from the end; a head whose hash differs means an event at or before it
+    was rewritten and the chain after it recomputed. The events after the last witness are the
+    tail nobody else has seen yet: a cut there cannot be told from events never written.
+    """
+    connection = _open_read_only(path)
+    try:
+        mismatches = []
+        seen: set[tuple[int, str]] = set()
+        for seq, witnessed_hash, witnessed_at in heads:
+            if (seq, witnessed_hash) in seen:
+                continue
+            seen.add((seq, witnessed_hash))
+            row = connection.execute("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()
+            local_hash = row[0] if row else None
+            if local_hash != witnessed_hash:
+                mismatches.append(WitnessMismatch(seq, witnessed_hash, witnessed_at, local_hash))
+        last_seq = max((seq for seq, _, _ in heads), default=None)
+        last_at = max((at for _, _, at in heads), default=None)
+        unwitnessed = connection.execute(
+            "SELECT count(*) FROM audit_event WHERE seq > ?", (last_seq or 0,)
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise AuditStoreUnreadable(f"{path}: cannot be read: {error}") from None
+    finally:
+        connection.close()
+    return WitnessCheck(client_id, len(heads), mismatches, last_seq, last_at, unwitnessed,
+                        _key_problem(path, registered_key))
+
+
+def _key_problem(path: Path, registered: tuple[str, int, datetime] | None) -> str | None:
+    """The local key and keyed start against those registered at the first sync; None when they agree."""
+    if registered is None:
+        return None
+    fingerprint, keyed_from, _registered_at = registered
+    local = key_status(path)
+    if not local.key_present:
+        return f"the audit key registered with the shared database is missing here ({path.parent / 'audit.key'})"
+    if local.fingerprint != fingerprint:
+        return "the audit key here is not the one registered with the shared database: it was replaced"
+    if local.keyed_from_seq != keyed_from:
+        return (f"the keyed chain starts at event {local.keyed_from_seq} here but at event {keyed_from} "
+                "as registered with the shared database: the start was moved")
+    return None

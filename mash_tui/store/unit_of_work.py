@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from mash_tui.clock import Clock
 from mash_tui.domain.roles import Actor
-from mash_tui.store.audit_chain import GENESIS_HASH, event_hash, hashed_fields
+from mash_tui.store.audit_chain import GENESIS_HASH, event_hash, event_mac, hashed_fields, store_key
 from mash_tui.store.db import Store
 from mash_tui.store.tables import AuditEvent, ClientState, OutboxMutation
 from mash_tui.store.types import new_id
@@ -39,8 +40,9 @@ def client_state(session: Session) -> ClientState:
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
+    def __init__(self, session: Session, actor: Actor, now: datetime, *, home: Path | None = None) -> None:
         self.session = session
+        self.home = home  # where the audit key lives; None writes no MACs (a bare session in a test)
         self.actor = actor
         self.now = now
         self.events: list[AuditEvent] = []
@@ -137,6 +139,9 @@ class UnitOfWork:
         )
         self.session.add(event)
         self.session.flush()
+        if self.home is not None:
+            self.session.execute(text("INSERT INTO audit_mac (seq, mac) VALUES (:seq, :mac)"),
+                                 {"seq": event.seq, "mac": event_mac(store_key(self.home), event.seq, event.hash)})
         self.events.append(event)
         return event
 
@@ -168,7 +173,7 @@ class UnitOfWork:
 @contextmanager
 def unit_of_work(store: Store, actor: Actor, clock: Clock) -> Iterator[UnitOfWork]:
     with store.writing() as session:
-        uow = UnitOfWork(session, actor, clock.now())
+        uow = UnitOfWork(session, actor, clock.now(), home=store.home)
         yield uow
         uow.attach_row_images()
     if uow.mutations:

@@ -89,6 +89,35 @@ def push(store: Store, connection: psycopg.Connection, identity: Identity, *, de
         local.close()
 
 
+def witness_head(store: Store, connection: psycopg.Connection, identity: Identity, *, deadline_s: float) -> int:
+    """Have the shared database witness this store's audit chain head (sequence and hash); the seq sent.
+
+    Sent after the outbox, so the head covers every event the push carried. Once witnessed, a head
+    that later goes missing here (events cut from the end, or one rewritten and the chain after it
+    recomputed) is named by `mash audit verify --shared URL`.
+    """
+    from mash_tui.server.audit_chain import record_witness, register_key
+    from mash_tui.store.audit_chain import key_fingerprint, read_key
+
+    local = store.raw_connection()
+    try:
+        head = local.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+        try:
+            keyed_from = local.execute("SELECT keyed_from_seq FROM audit_key_start").fetchone()
+        except sqlite3.OperationalError:
+            keyed_from = None
+    finally:
+        local.close()
+    if head is None:
+        return 0
+    key = read_key(store.home)
+    with deadline(connection, deadline_s):
+        if key is not None and keyed_from is not None:
+            register_key(connection, identity.client_id, key.hex(), key_fingerprint(key), keyed_from[0])
+        record_witness(connection, identity.client_id, head[0], head[1])
+    return head[0]
+
+
 def pending_batch(store: Store, limit: int = PUSH_BATCH) -> list[Mutation]:
     """The first waiting mutations, in the order they were made here."""
     local = store.raw_connection()

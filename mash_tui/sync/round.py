@@ -22,7 +22,7 @@ from mash_tui.store.tables import AppUser
 from mash_tui.sync.connection import connect_shared, identity_of, register
 from mash_tui.sync.errors import SharedDatabaseUnavailable, SyncUnavailable, first_line
 from mash_tui.sync.pull import PullReport, pull
-from mash_tui.sync.push import push
+from mash_tui.sync.push import push, witness_head
 from mash_tui.sync.reference import ReferencePull, pull_reference
 
 NO_SHARED_DATABASE = "no shared database: give --shared URL or set MASH_SHARED_DB"
@@ -44,6 +44,7 @@ class SyncReport:
     rejections: list[tuple[str, str]] = field(default_factory=list)
     reference_applied: int = 0
     reference_cursor: int = 0
+    witnessed_seq: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class SyncReport:
                        "cursor": self.cursor},
             "rejections": [{"mutation_id": mutation_id, "reason": reason} for mutation_id, reason in self.rejections],
             "reference": {"applied": self.reference_applied, "cursor": self.reference_cursor},
+            "audit_witnessed_seq": self.witnessed_seq,
         }
 
     def summary(self) -> str:
@@ -81,6 +83,7 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
         try:
             scopes = register(connection, identity, deadline_s=deadline_s)
             pushed = push(ctx.store, connection, identity, deadline_s=deadline_s)
+            witnessed = witness_head(ctx.store, connection, identity, deadline_s=deadline_s)
             pulled = PullReport() if push_only else pull(ctx.store, connection, identity, scopes,
                                                          deadline_s=deadline_s)
             reference = ReferencePull() if push_only else pull_reference(ctx, connection, identity.client_id)
@@ -97,7 +100,7 @@ def sync_store(ctx: Context, username: str, *, connection: Any = None, push_only
     return SyncReport(
         username, scopes, pushed.sent, pushed.applied, pushed.rejected, pushed.replayed, pushed.conflicts,
         pulled.received, pulled.written, pulled.skipped, pulled.cursor, pushed.rejections,
-        reference.applied, reference.cursor,
+        reference.applied, reference.cursor, witnessed,
     )
 
 
@@ -128,3 +131,47 @@ def push_quietly(ctx: Context, actor: Actor) -> bool:
     except SharedDatabaseUnavailable:
         return False
     return True
+
+
+def witnessed_heads_of(url: str, settings: Any, client_id: str) -> tuple[list[tuple[int, str, Any]], Any]:
+    """Every head of this client's audit chain the shared database witnessed, oldest first, and its
+    registered audit key (fingerprint, keyed start, when), or None."""
+    import psycopg
+
+    from mash_tui.server.audit_chain import registered_key, witnessed_heads
+
+    try:
+        connection = connect_shared(url, settings)
+    except psycopg.OperationalError as error:
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
+    try:
+        heads = [(head.seq, head.hash, head.witnessed_at) for head in witnessed_heads(connection, client_id)]
+        key = registered_key(connection, client_id)
+        return heads, (key.fingerprint, key.keyed_from_seq, key.registered_at) if key else None
+    except psycopg.OperationalError as error:
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
+    except psycopg.Error as error:
+        raise UserError(f"the shared database could not say what it witnessed: {first_line(error)}") from None
+    finally:
+        connection.close()
+
+
+def verify_server_trail(url: str, settings: Any) -> Any:
+    """`mash server audit-verify`: walk the shared database's own audit chain (owner connection)."""
+    import psycopg
+
+    from mash_tui.server.audit_chain import verify_server_chain
+
+    try:
+        connection = connect_shared(url, settings)
+    except psycopg.OperationalError as error:
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
+    try:
+        return verify_server_chain(connection)
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise UserError(f"--url: this database user may not read the whole audit trail ({first_line(error)}); "
+                        "connect as the shared database's owner") from None
+    except psycopg.OperationalError as error:
+        raise SharedDatabaseUnavailable(f"shared database unreachable: {first_line(error)}") from None
+    finally:
+        connection.close()

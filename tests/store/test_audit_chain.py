@@ -351,3 +351,83 @@ def test_the_cli_refuses_a_home_without_a_store(tmp_path: Path) -> None:
     assert result.stderr.startswith("mash: error:") and "no store" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "nowhere").exists(), "verify must not create a store"
+
+
+# -- the keyed chain ------------------------------------------------------------------------------
+
+
+def recompute_chain(connection: sqlite3.Connection, from_seq: int) -> None:
+    """What an attacker with the file and the source does: rehash every event from `from_seq` on."""
+    from mash_tui.store.audit_chain import GENESIS_HASH
+
+    previous = connection.execute("SELECT hash FROM audit_event WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+                                  (from_seq,)).fetchone()
+    prev_hash = previous[0] if previous else GENESIS_HASH
+    for seq in [seq for (seq,) in connection.execute("SELECT seq FROM audit_event WHERE seq >= ? ORDER BY seq",
+                                                     (from_seq,))]:
+        new_hash = _rehash(_row(connection, seq), prev_hash)
+        connection.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_hash, new_hash, seq))
+        prev_hash = new_hash
+
+
+def test_a_chain_recomputed_without_the_key_is_caught_as_forged(ctx, users) -> None:  # noqa: ANN001
+    with _attacker(ctx.store.path) as connection:
+        connection.execute("UPDATE audit_event SET actor = 'nobody' WHERE seq = 3")
+        recompute_chain(connection, 3)
+    result = verify_audit_file(ctx.store.path)
+    assert (result.first_broken.seq, result.first_broken.kind) == (3, "forged")
+    assert result.events == 2
+
+
+def test_events_written_by_hand_after_the_last_are_caught_as_forged(ctx, users) -> None:  # noqa: ANN001
+    with _attacker(ctx.store.path) as connection:
+        last = _row(connection, connection.execute("SELECT max(seq) FROM audit_event").fetchone()[0])
+        forged = {**dict(last), "id": "0190a000-0000-7000-8000-0000000000ff", "seq": last["seq"] + 1}
+        new_hash = _rehash(forged, last["hash"])
+        connection.execute(
+            "INSERT INTO audit_event (seq, id, occurred_at, actor, role, action, entity, entity_id, subject_ref, "
+            "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (forged["seq"], forged["id"], last["occurred_at"], last["actor"], last["role"], last["action"],
+             last["entity"], last["entity_id"], last["subject_ref"], last["details"], last["hash"], new_hash))
+    result = verify_audit_file(ctx.store.path)
+    assert (result.first_broken.seq, result.first_broken.kind) == (last["seq"] + 1, "forged")
+
+
+def test_the_key_is_kept_outside_the_store_file_and_only_its_owner_reads_it(ctx, users) -> None:  # noqa: ANN001
+    from mash_tui.store.audit_chain import key_path, read_key
+
+    path = key_path(ctx.store.home)
+    assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
+    key = read_key(ctx.store.home)
+    assert key is not None and key.hex().encode() not in ctx.store.path.read_bytes() and key not in \
+        ctx.store.path.read_bytes()
+
+
+def test_events_from_before_the_keyed_chain_verify_and_are_then_held_by_the_keyed_ones(home, clock) -> None:  # noqa: ANN001
+    from mash_tui.domain.roles import Actor
+    from mash_tui.store.db import Store
+    from mash_tui.store.migrate import upgrade_to, upgrade_to_head
+    from mash_tui.store.unit_of_work import unit_of_work
+    from tests.store.test_migrations import _fill_as_the_first_release_did
+
+    store = Store(home)
+    try:
+        upgrade_to(store, "0001_foundation")
+        connection = store.raw_connection()
+        try:
+            _fill_as_the_first_release_did(connection)  # two unkeyed events
+        finally:
+            connection.close()
+        upgrade_to_head(store)
+        with unit_of_work(store, Actor("os:tester", "system"), clock) as uow:
+            uow.audit("audit.view", "audit_event")
+    finally:
+        store.dispose()
+    assert audit.key_status(store.path).keyed_from_seq == 3
+    assert verify_audit_file(store.path).ok
+    # Rewriting an old, unkeyed event means recomputing the keyed ones after it: caught there.
+    with _attacker(store.path) as connection:
+        connection.execute("UPDATE audit_event SET actor = 'nobody' WHERE seq = 1")
+        recompute_chain(connection, 1)
+    result = verify_audit_file(store.path)
+    assert (result.first_broken.seq, result.first_broken.kind) == (3, "forged")
