@@ -80,7 +80,8 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        # The terminal itself, not the sanitising stream: the bar's own escape codes must act.
+        console=Console(file=sys.__stderr__),
         transient=True,
     ) as progress:
         task = progress.add_task(label, total=None)
@@ -167,6 +168,7 @@ class _Query:
 
 def _details(query: _Query, *, strict: bool):  # noqa: ANN202 - PersonDetails, imported lazily
     """The query's details; an unreadable DOB or sex is an error when `strict`, else a warning."""
+    from mash_tui.domain.contact import EARLIEST_BIRTH
     from mash_tui.domain.matching import PersonDetails, normalise_sex, parse_typed_date
 
     values = query.values
@@ -179,6 +181,10 @@ def _details(query: _Query, *, strict: bool):  # noqa: ANN202 - PersonDetails, i
             if strict:
                 raise UserError(f"--{problem}") from None
             query.warnings.append(f"{problem}; ignored")
+        if dob is not None and dob < EARLIEST_BIRTH:
+            # Nobody in the case system was born then, and the matcher's date arithmetic assumes it.
+            query.warnings.append(f"dob {values['dob']!r} is before {EARLIEST_BIRTH.year}; ignored")
+            dob = None
     if values.get("sex"):
         try:
             sex = normalise_sex(values["sex"])
