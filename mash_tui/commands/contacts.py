@@ -136,11 +136,11 @@ def as_json_lines(records: list[dict[str, Any]]) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     from mash_tui.clock import to_local
-    from mash_tui.services.contacts import list_contacts
+    from mash_tui.services.contacts import browse_contacts
 
     since = _moment(args.since) if args.since else None
     ctx, actor = _signed_in(args)
-    for view in list_contacts(ctx, actor, since=since):
+    for view in browse_contacts(ctx, actor, since=since):
         if args.json:
             print_json(_summary(view))
         else:

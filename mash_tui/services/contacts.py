@@ -244,6 +244,15 @@ def list_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None,
     return [_contact_view(row) for row in rows[:limit]]
 
 
+def browse_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[ContactView]:
+    """Every contact's latest version, as `mash contacts list` shows it: a view of every child's name, audited."""
+    views = list_contacts(ctx, actor, since=since)
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        uow.audit("contact.list", "contact", None, details={"count": len(views),
+                                                            "since": since.isoformat() if since else None})
+    return views
+
+
 def export_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[dict[str, Any]]:
     require(ctx, actor, "contact.export")
     views = list_contacts(ctx, actor, since=since)

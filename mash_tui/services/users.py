@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mash_tui.clock import as_utc
 from mash_tui.domain.codes import AGENCIES
 from mash_tui.domain.roles import Actor, Role
-from mash_tui.errors import UserError
+from mash_tui.errors import PermissionRefused, UserError
 from mash_tui.services.context import Context
 from mash_tui.services.views import UserSummary
 from mash_tui.store.tables import AppUser
@@ -96,6 +96,24 @@ def add_user(
 def has_administrator(ctx: Context) -> bool:
     with ctx.store.reading() as session:
         return has_active_administrator(session)
+
+
+# Who works at the hub, their roles and agencies, is for those who manage the hub.
+_MAY_LIST_USERS = frozenset({Role.ADMIN.value, Role.SUPERVISOR.value})
+
+
+def list_users_as(ctx: Context, actor: Actor) -> list[UserSummary]:
+    """The hub's users for an administrator or a supervisor; refused and audited for anyone else."""
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        if actor.role not in _MAY_LIST_USERS:
+            uow.audit("permission.refused", "action", "user.list", details={"action": "user.list"})
+            refused = True
+        else:
+            uow.audit("user.list", "app_user", None)
+            refused = False
+    if refused:
+        raise PermissionRefused(f"a user with the role {actor.role} may not list the hub's users")
+    return list_users(ctx)
 
 
 def list_users(ctx: Context) -> list[UserSummary]:

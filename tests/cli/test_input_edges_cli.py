@@ -110,3 +110,76 @@ def test_export_refuses_to_overwrite_a_file_unless_forced(home: Path, tmp_path: 
     fresh = out.parent / "new.jsonl"
     assert _mash(home, "contacts", "export", "--as", "olivia", "--out", str(fresh)).returncode == 0
     assert fresh.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+
+def _audited(home: Path) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from mash_tui.services.context import open_context
+    from mash_tui.store.tables import AuditEvent
+
+    ctx = open_context(home)
+    try:
+        with ctx.store.reading() as session:
+            return [(event.actor, event.action) for event in session.exec(select(AuditEvent)).all()]
+    finally:
+        ctx.store.dispose()
+
+
+def test_listing_contacts_is_audited_under_the_user(home: Path, tmp_path: Path) -> None:
+    assert _mash(home, "contacts", "import", str(_file(tmp_path, json.dumps([minimal_record()]))),
+                 "--as", "olivia").returncode == 0
+    listed = _mash(home, "contacts", "list", "--as", "olivia")
+    assert listed.returncode == 0 and b"Fenwick" in listed.stdout
+    assert ("olivia", "contact.list") in _audited(home)
+
+
+PERSONS = "person_id,first_name,last_name,dob,sex,address,postcode\nP1,William,Thompson,2015-04-11,M,,DY1 2AB\n"
+
+
+def test_lookup_needs_a_user_and_is_audited_under_her(home: Path, tmp_path: Path) -> None:
+    persons = tmp_path / "persons.csv"
+    persons.write_text(PERSONS, encoding="utf-8")
+    assert _mash(home, "persons", "import", str(persons)).returncode == 0
+    anonymous = _mash(home, "lookup", "--last", "Thompson")
+    assert anonymous.returncode == 2 and b"--as" in anonymous.stderr
+    found = _mash(home, "lookup", "--first", "William", "--last", "Thompson", "--json", "--as", "olivia")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["candidates"][0]["person_id"] == "P1"
+    lookups = [actor for actor, action in _audited(home) if action == "persons.lookup"]
+    assert lookups == ["olivia"]
+
+
+def test_lookup_with_a_date_of_birth_before_1900_warns_and_searches_on(home: Path, tmp_path: Path) -> None:
+    persons = tmp_path / "persons.csv"
+    persons.write_text(PERSONS, encoding="utf-8")
+    assert _mash(home, "persons", "import", str(persons)).returncode == 0
+    single = _mash(home, "lookup", "--first", "William", "--last", "Thompson", "--dob", "0999-01-01", "--json",
+                   "--as", "olivia")
+    assert single.returncode == 0, single.stderr
+    answer = json.loads(single.stdout)
+    assert answer["warnings"] == ["dob '0999-01-01' is before 1900; ignored"]
+    assert answer["candidates"][0]["person_id"] == "P1"
+    queries = tmp_path / "queries.csv"
+    queries.write_text("query_id,first_name,last_name,dob,sex,address,postcode\nq1,William,Thompson,0001-01-01,,,\n",
+                       encoding="utf-8")
+    batch = _mash(home, "lookup", "--batch", str(queries), "--json", "--as", "olivia")
+    assert batch.returncode == 0, batch.stderr
+    assert json.loads(batch.stdout)["warnings"] == ["dob '0001-01-01' is before 1900; ignored"]
+
+
+def test_only_an_administrator_or_a_supervisor_lists_the_hubs_users(home: Path) -> None:
+    assert _mash(home, "users", "add", "ada", "--role", "admin", "--password-stdin",
+                 stdin=PASSWORD + "\n").returncode == 0
+    assert _mash(home, "users", "add", "sue", "--role", "supervisor", "--password-stdin", "--as", "ada",
+                 stdin=PASSWORD + "\n").returncode == 0
+    assert _mash(home, "users", "list").returncode == 2
+    officer = _mash(home, "users", "list", "--as", "olivia")
+    assert officer.returncode == 2 and officer.stdout == b""
+    assert officer.stderr == b"mash: error: a user with the role officer may not list the hub's users\n"
+    for manager in ("ada", "sue"):
+        listed = _mash(home, "users", "list", "--json", "--as", manager)
+        assert listed.returncode == 0, listed.stderr
+        assert [json.loads(line)["username"] for line in listed.stdout.splitlines()] == ["ada", "olivia", "sue"]
+    audited = _audited(home)
+    assert ("olivia", "permission.refused") in audited and ("sue", "user.list") in audited

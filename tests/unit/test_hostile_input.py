@@ -465,8 +465,8 @@ def _contacts_file(tmp_path: Path) -> Path:
 def _commands(store: HostileStore, tmp_path: Path) -> Iterator[tuple[str, tuple[str, ...], bool]]:
     """(label, argv, JSON?) of every command that prints text people typed."""
     contacts_file = str(_contacts_file(tmp_path))
-    yield "users list", ("users", "list"), False
-    yield "users list --json", ("users", "list", "--json"), True
+    yield "users list", ("users", "list", "--as", "adam"), False
+    yield "users list --json", ("users", "list", "--json", "--as", "adam"), True
     yield "rag", ("rag", contacts_file), False
     yield "rag --json", ("rag", contacts_file, "--json"), True
     yield "audit show", ("audit", "show", "--as", "sue"), False
@@ -513,7 +513,7 @@ def _strings_in(value: Any) -> Iterator[str]:
 
 def test_json_keeps_what_people_typed_exactly(cli_store, tmp_path) -> None:  # noqa: ANN001
     """Inert bytes, yet the decoded text is exactly as typed: escapes, not replacements."""
-    result = _mash(cli_store.home, "users", "list", "--json")
+    result = _mash(cli_store.home, "users", "list", "--json", "--as", "adam")
     names = [json.loads(line)["display_name"] for line in result.stdout.decode().splitlines()]
     assert f"{ALL_PIECES} officer" in names
     listed = _mash(cli_store.home, "contacts", "list", "--as", "olivia", "--json")
