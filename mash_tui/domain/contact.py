@@ -55,7 +55,7 @@ RECEIVED_AT_MAY_LEAD_BY = timedelta(days=1)
 # Free text a person writes in paragraphs may keep its line breaks and tabs; names, dates, codes
 # and every other field may hold no control character at all.
 _FREE_TEXT_FIELDS = frozenset({"narrative", "reason", "address"})
-_LAYOUT_CONTROLS = frozenset("\n\t\r")
+_LAYOUT_CONTROLS = frozenset("\n\t\r\x85")  # NEL (U+0085) is a line break too
 
 
 def _refuse(*problems: tuple[str, str]) -> PydanticCustomError:
