@@ -111,9 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "handler", None) is None:
             args = parser.parse_args([*argv, "app"]) if args.command is None else args
     handler = args.handler
-    stdout = sys.stdout
+    stdout, stderr = sys.stdout, sys.stderr
     if args.command != "app":
+        # Messages quote what files and people typed (a field name, a user name): stderr is
+        # sanitised like stdout, so an escape sequence in a JSON key never reaches the terminal.
         sys.stdout = PrintableStream(stdout)  # type: ignore[assignment]
+        sys.stderr = PrintableStream(stderr)  # type: ignore[assignment]
     try:
         if args.command != "app":
             # The app builds its settings in its start-up worker: its first frame does not wait for them.
@@ -130,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     finally:
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
     if args.command != "app" and args.settings.shared_url:
         return _after_sending(int(result or 0))
     return int(result or 0)

@@ -16,6 +16,9 @@ from typing import Any, TextIO
 _REPLACEMENT = "\ufffd"
 
 _BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+# A lone surrogate (from "\\ud800" in a JSON file) is no character: UTF-8 cannot encode it, and
+# writing it raw ends the command in a traceback.
+_SURROGATES = range(0xD800, 0xE000)
 
 
 def _table(*, multiline: bool) -> dict[int, str]:
@@ -23,6 +26,7 @@ def _table(*, multiline: bool) -> dict[int, str]:
     table[0x7F] = "\u2421"
     table.update({code: _REPLACEMENT for code in range(0x80, 0xA0)})
     table.update({code: _REPLACEMENT for code in _BIDI_CONTROLS})
+    table.update({code: _REPLACEMENT for code in _SURROGATES})
     table[ord("\t")] = " "
     # Line and paragraph separators break lines in some terminals and not others.
     table[0x2028] = "\n" if multiline else " "
@@ -41,7 +45,9 @@ _MULTILINE = _table(multiline=True)
 
 # For JSON: characters json.dumps leaves raw that a terminal may still act on. As \\u escapes the
 # decoded text is exactly what was typed, and the printed bytes are inert.
-JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029)}
+JSON_ESCAPES = {
+    code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029, *_SURROGATES)
+}
 
 
 def printable(value: object, *, multiline: bool = False) -> str:

@@ -57,7 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only contacts received at or after this time (ISO 8601 with an offset, or a date: "
         "midnight Europe/London)",
     )
-    exporter.add_argument("--out", metavar="FILE", help="write to this file instead of standard output")
+    exporter.add_argument(
+        "--out", metavar="FILE", help="write to this new file instead of standard output (an existing one is refused)"
+    )
+    exporter.add_argument("--force", action="store_true", help="with --out, replace the file if it exists")
     add_acting_argument(exporter)
     exporter.set_defaults(handler=_export)
 
@@ -105,10 +108,12 @@ def _export(args: argparse.Namespace) -> int:
     from mash_tui.services.contacts import export_contacts
 
     since = _moment(args.since) if args.since else None
+    if args.out:
+        _refuse_to_overwrite(Path(args.out), force=args.force)
     ctx, actor = _signed_in(args)
     lines = as_json_lines(export_contacts(ctx, actor, since=since))
     if args.out:
-        _write_atomically(Path(args.out), lines)
+        _write_atomically(Path(args.out), lines, replace=args.force)
     else:
         sys.stdout.write(lines)
     return 0
@@ -131,11 +136,11 @@ def as_json_lines(records: list[dict[str, Any]]) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     from mash_tui.clock import to_local
-    from mash_tui.services.contacts import list_contacts
+    from mash_tui.services.contacts import browse_contacts
 
     since = _moment(args.since) if args.since else None
     ctx, actor = _signed_in(args)
-    for view in list_contacts(ctx, actor, since=since):
+    for view in browse_contacts(ctx, actor, since=since):
         if args.json:
             print_json(_summary(view))
         else:
@@ -221,8 +226,20 @@ def _read_text(name: str, max_bytes: int) -> str:
         raise UserError(f"{name}: not UTF-8 text") from None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """The whole export or none of it: a half-written file of case data helps nobody."""
+def _refuse_to_overwrite(path: Path, *, force: bool) -> None:
+    """Checked before anything is read, so a refused export neither reads nor audits anything."""
+    if path.is_dir():
+        raise UserError(f"--out {path}: is a directory")
+    if path.exists() and not force:
+        raise UserError(f"--out {path}: the file exists; give --force to replace it")
+
+
+def _write_atomically(path: Path, text: str, *, replace: bool) -> None:
+    """The whole export or none of it: a half-written file of case data helps nobody.
+
+    Written to a temporary file beside `path`, then renamed into place; without `replace` the
+    rename is a hard link, which fails rather than overwrite a file that appeared meanwhile.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
@@ -235,7 +252,27 @@ def _write_atomically(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, 0o600)
-        os.replace(handle.name, path)
+        if replace:
+            os.replace(handle.name, path)
+        else:
+            _move_without_overwriting(Path(handle.name), path)
+    except FileExistsError:
+        Path(handle.name).unlink(missing_ok=True)
+        raise UserError(f"--out {path}: the file exists; give --force to replace it") from None
     except OSError as error:
         Path(handle.name).unlink(missing_ok=True)
         raise UserError(f"{path}: cannot be written: {error.strerror}") from None
+
+
+def _move_without_overwriting(temporary: Path, path: Path) -> None:
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: the check and the rename are then two steps.
+        if path.exists():
+            raise FileExistsError(path) from None
+        os.replace(temporary, path)
+        return
+    temporary.unlink()

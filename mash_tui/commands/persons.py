@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mash_tui.cli import print_json
+from mash_tui.commands.common import add_acting_argument
 from mash_tui.errors import UserError
 
 QUERY_COLUMNS = ("query_id", "first_name", "last_name", "dob", "sex", "address", "postcode")
@@ -60,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="answer every line of a CSV with columns " + ",".join(QUERY_COLUMNS),
     )
     finder.add_argument("--json", action="store_true", help="one JSON object per query")
+    add_acting_argument(finder)
     finder.set_defaults(handler=_lookup)
 
 
@@ -80,7 +82,8 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        # The terminal itself, not the sanitising stream: the bar's own escape codes must act.
+        console=Console(file=sys.__stderr__),
         transient=True,
     ) as progress:
         task = progress.add_task(label, total=None)
@@ -167,6 +170,7 @@ class _Query:
 
 def _details(query: _Query, *, strict: bool):  # noqa: ANN202 - PersonDetails, imported lazily
     """The query's details; an unreadable DOB or sex is an error when `strict`, else a warning."""
+    from mash_tui.domain.contact import EARLIEST_BIRTH
     from mash_tui.domain.matching import PersonDetails, normalise_sex, parse_typed_date
 
     values = query.values
@@ -179,6 +183,10 @@ def _details(query: _Query, *, strict: bool):  # noqa: ANN202 - PersonDetails, i
             if strict:
                 raise UserError(f"--{problem}") from None
             query.warnings.append(f"{problem}; ignored")
+        if dob is not None and dob < EARLIEST_BIRTH:
+            # Nobody in the case system was born then, and the matcher's date arithmetic assumes it.
+            query.warnings.append(f"dob {values['dob']!r} is before {EARLIEST_BIRTH.year}; ignored")
+            dob = None
     if values.get("sex"):
         try:
             sex = normalise_sex(values["sex"])
@@ -268,7 +276,8 @@ def _answer(query: _Query, timed, *, as_json: bool) -> None:  # noqa: ANN001 - T
 
 
 def _lookup(args: argparse.Namespace) -> int:
-    from mash_tui.commands.common import context_of
+    from mash_tui.commands.common import acting_user, context_of
+    from mash_tui.services.lookups import may_look_up
     from mash_tui.services.prior_involvement import lookup_many
 
     given = {column: value for flag, column, _help in _DETAIL_FLAGS if (value := getattr(args, flag)) is not None}
@@ -284,6 +293,8 @@ def _lookup(args: argparse.Namespace) -> int:
         details = [_details(queries[0], strict=True)]
 
     ctx = context_of(args)
+    actor = acting_user(args, ctx)
+    may_look_up(ctx, actor)
     answered = 0
     # A full garbage collection walks every cached name comparison and lands, tens of milliseconds
     # long, inside whichever lookup triggered it. A lookup makes no reference cycles worth
@@ -295,13 +306,12 @@ def _lookup(args: argparse.Namespace) -> int:
             answered += len(timed.candidates)
     finally:
         gc.enable()
-    _audit_lookup(ctx, len(queries), answered, args.batch)
+    _audit_lookup(ctx, actor, len(queries), answered, args.batch)
     return 0
 
 
-def _audit_lookup(ctx, queries: int, candidates: int, batch: Path | None) -> None:  # noqa: ANN001 - Context
-    """One event per run, so reading known people from the command line leaves a trace."""
-    from mash_tui.commands.common import store_owner
+def _audit_lookup(ctx, actor, queries: int, candidates: int, batch: Path | None) -> None:  # noqa: ANN001
+    """One event per run, under the user who looked, so reading known people leaves a trace."""
     from mash_tui.services.lookups import audit_lookup_run
 
-    audit_lookup_run(ctx, store_owner(), queries=queries, candidates=candidates, batch=batch.name if batch else None)
+    audit_lookup_run(ctx, actor, queries=queries, candidates=candidates, batch=batch.name if batch else None)

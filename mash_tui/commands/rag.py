@@ -36,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_rag(args: argparse.Namespace) -> int:
     # Imported here so building the parser for other commands stays cheap.
+    from mash_tui.clock import SystemClock
     from mash_tui.commands.common import settings_of
     from mash_tui.config import PolicyError, load_rules
     from mash_tui.domain.contact import ContactFileError, parse_contacts
@@ -54,7 +55,7 @@ def run_rag(args: argparse.Namespace) -> int:
 
     text = _read_contacts(args.file, policy.limits.max_import_bytes)
     try:
-        contacts = parse_contacts(text)
+        contacts = parse_contacts(text, now=SystemClock().now())
         check_field_sizes(contacts, policy.limits.max_field_chars)
     except ContactFileError as error:
         for problem in error.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mash_tui.cli import print_json
 from mash_tui.commands.common import add_acting_argument, context_of, settings_of, store_owner
@@ -117,6 +118,13 @@ def _sync_once(args: argparse.Namespace) -> int:
         print_json(report.as_json())
     else:
         print(report.summary())
+    if report.rejected or report.rejections:
+        # A refused change is undone here: a script must not take the round for a success.
+        for _mutation_id, reason in report.rejections:
+            print(f"mash: refused by the shared database: {reason}", file=sys.stderr)
+        if not report.rejections:
+            print(f"mash: the shared database refused {report.rejected} change(s)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from mash_tui.cli import print_json
-from mash_tui.commands.common import context_of, store_owner
+from mash_tui.commands.common import add_acting_argument, context_of, store_owner
 from mash_tui.errors import UserError
 
 
@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "needed once the store has an administrator")
     add.set_defaults(handler=_add)
 
-    listing = actions.add_parser("list", help="list users")
+    listing = actions.add_parser("list", help="list users (administrators and supervisors)")
     listing.add_argument("--json", action="store_true")
+    add_acting_argument(listing)
     listing.set_defaults(handler=_list)
 
 
@@ -90,9 +91,11 @@ def _who_adds(args: argparse.Namespace, ctx):  # noqa: ANN001, ANN202 - Context 
 
 
 def _list(args: argparse.Namespace) -> int:
-    from mash_tui.services.users import list_users
+    from mash_tui.commands.common import acting_user
+    from mash_tui.services.users import list_users_as
 
-    users = list_users(context_of(args))
+    ctx = context_of(args)
+    users = list_users_as(ctx, acting_user(args, ctx))
     if args.json:
         for user in users:
             print_json(

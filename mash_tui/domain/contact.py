@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -23,6 +25,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_serializer,
     field_validator,
     model_validator,
@@ -46,6 +49,13 @@ SCHEMA = "mash.contact/1"
 LONDON = ZoneInfo("Europe/London")
 _RULE_ERROR = "contact_rule"
 _CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_BIRTH = date(1900, 1, 1)
+# A clock a little fast, or a referrer in another zone, may stamp a time slightly ahead of ours.
+RECEIVED_AT_MAY_LEAD_BY = timedelta(days=1)
+# Free text a person writes in paragraphs may keep its line breaks and tabs; names, dates, codes
+# and every other field may hold no control character at all.
+_FREE_TEXT_FIELDS = frozenset({"narrative", "reason", "address"})
+_LAYOUT_CONTROLS = frozenset("\n\t\r\x85")  # NEL (U+0085) is a line break too
 
 
 def _refuse(*problems: tuple[str, str]) -> PydanticCustomError:
@@ -95,6 +105,27 @@ def _time_with_offset(value: Any) -> Any:
     return value
 
 
+def _plausible_birth(value: date | None, info: ValidationInfo) -> date | None:
+    """Nobody alive in a children's hub was born before 1900, and nobody is born tomorrow."""
+    if value is None or _now_from(info) is None:
+        return value
+    if value < EARLIEST_BIRTH:
+        raise _refuse(("", f"Date of birth {value.isoformat()} is before {EARLIEST_BIRTH.year}"))
+    if value > local_date(_now_from(info)):
+        raise _refuse(("", f"Date of birth {value.isoformat()} is in the future"))
+    return value
+
+
+def _now_from(info: ValidationInfo) -> datetime | None:
+    """The time a new record enters the hub, if the caller handed one in (the domain reads no clock).
+
+    The rules for new input (characters, plausible dates) apply only then: a record stored before
+    they existed is read back and re-checked without it, and must still open.
+    """
+    context = info.context
+    return context.get("now") if isinstance(context, dict) else None
+
+
 def _whole_number_between(low: int, high: int, what: str) -> AfterValidator:
     def check(value: int | None) -> int | None:
         if value is not None and not low <= value <= high:
@@ -123,6 +154,7 @@ RequiredText = Annotated[str, BeforeValidator(_blank_as_none)]
 FalseUnlessTrue = Annotated[StrictBool, BeforeValidator(_absent_as_false)]
 UnknownUnlessGiven = Annotated[StrictBool | None, BeforeValidator(_blank_as_none)]
 CalendarDate = Annotated[date | None, BeforeValidator(_calendar_date)]
+DateOfBirth = Annotated[date | None, BeforeValidator(_calendar_date), AfterValidator(_plausible_birth)]
 TimeWithOffset = Annotated[datetime, BeforeValidator(_time_with_offset)]
 SourceCode = Annotated[str, BeforeValidator(_blank_as_none), AfterValidator(_known_source)]
 
@@ -161,7 +193,7 @@ class Child(_Record):
     first_name: Text = None
     last_name: Text = None
     aliases: tuple[str, ...] = ()
-    dob: CalendarDate = None
+    dob: DateOfBirth = None
     estimated_age: Annotated[
         StrictInt | None, BeforeValidator(_blank_as_none), _whole_number_between(0, 17, "Estimated age")
     ] = None
@@ -205,7 +237,7 @@ class Child(_Record):
 class Adult(_Record):
     first_name: Text = None
     last_name: Text = None
-    dob: CalendarDate = None
+    dob: DateOfBirth = None
     relationship: Text = None
     lives_with_child: FalseUnlessTrue = False
     parental_responsibility: FalseUnlessTrue = False
@@ -297,10 +329,28 @@ class Contact(_Record):
     consent: Annotated[Consent, BeforeValidator(_absent_consent_is_default)] = Consent()
     other_agencies: tuple[OtherAgency, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _only_printable_characters(cls, raw: Any, info: ValidationInfo) -> Any:
+        if _now_from(info) is None:
+            return raw
+        problems = list(_character_problems(raw, ()))
+        if problems:
+            raise _refuse(*problems)
+        return raw
+
     @field_validator("adults", "other_agencies", mode="before")
     @classmethod
     def _no_list_is_empty(cls, value: Any) -> Any:
         return () if value is None else value
+
+    @field_validator("received_at")
+    @classmethod
+    def _not_days_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:
+        now = _now_from(info)
+        if now is not None and value - now > RECEIVED_AT_MAY_LEAD_BY:
+            raise _refuse(("", f"{value.isoformat()} is more than a day in the future"))
+        return value
 
     @field_validator("children")
     @classmethod
@@ -328,6 +378,44 @@ class Contact(_Record):
     def _iso_with_offset(self, value: datetime) -> str:
         # Pydantic would write UTC as "Z"; the exchange format writes the offset as given.
         return value.isoformat()
+
+
+def _character_problems(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Every text in a raw record (field names too) holding what no record may hold.
+
+    A lone surrogate ("\\ud800" in JSON) is no character at all: it cannot be stored or printed as
+    UTF-8. A control character (NUL, ESC ...) in a name, date or code hides or forges what a
+    reader sees; free text may keep its line breaks and tabs.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (words := _bad_characters(key, free_text=False)):
+                yield ".".join((*path, _shown(key))), f"The field name {words}"
+            else:
+                yield from _character_problems(item, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            yield from _character_problems(item, (*path, str(position)))
+    elif isinstance(value, str) and value.strip():  # a blank text reads as no value at all
+        free_text = any(part in _FREE_TEXT_FIELDS for part in path[-1:])
+        if words := _bad_characters(value, free_text=free_text):
+            yield ".".join(path), f"The text {words}"
+
+
+def _bad_characters(text: str, *, free_text: bool) -> str | None:
+    for character in text:
+        kind = unicodedata.category(character)
+        if kind == "Cs":
+            return f"holds a lone surrogate (U+{ord(character):04X}), which is not a character"
+        if kind == "Cc" and not (free_text and character in _LAYOUT_CONTROLS):
+            where = "free text may hold only line breaks and tabs" if free_text else "it is not free text"
+            return f"holds the control character U+{ord(character):04X}; {where}"
+    return None
+
+
+def _shown(text: str) -> str:
+    """A field name fit to name in a message: lone surrogates become U+FFFD, so it can be printed."""
+    return "".join("\ufffd" if unicodedata.category(c) == "Cs" else c for c in text)
 
 
 def local_date(moment: datetime) -> date:
@@ -384,16 +472,26 @@ class ContactFileError(ValueError):
         super().__init__(f"{problems[0]}{more}")
 
 
-def validate_contact(raw: Any, index: int = 0) -> Contact:
-    """One record, as a form holds it, checked against the same rules as a file."""
+def validate_contact(raw: Any, index: int = 0, *, now: datetime | None = None) -> Contact:
+    """One record, as a form holds it, checked against the same rules as a file.
+
+    With `now` (a record entering the hub at that time) the rules for new input apply too: no
+    control character but line breaks and tabs in free text, no lone surrogate anywhere, a date of
+    birth from 1900 to `now`, and a receipt time at most a day after `now`.
+    """
     try:
-        return Contact.model_validate(raw)
+        return Contact.model_validate(raw, context={"now": now})
     except ValidationError as error:
         raise ContactFileError(_problems_in(index, error)) from None
 
 
-def parse_contacts(text: str) -> list[Contact]:
-    """Contacts from a JSON array, a single object, or JSON lines; all of them or none."""
+def parse_contacts(text: str, *, now: datetime | None = None) -> list[Contact]:
+    """Contacts from a JSON array, a single object, or JSON lines; all of them or none.
+
+    With `now` (a record entering the hub at that time) the rules for new input apply too: no
+    control character but line breaks and tabs in free text, no lone surrogate anywhere, a date of
+    birth from 1900 to `now`, and a receipt time at most a day after `now`.
+    """
     problems: list[ContactProblem] = []
     contacts = []
     for index, raw in enumerate(_raw_contacts(text)):
@@ -401,7 +499,7 @@ def parse_contacts(text: str) -> list[Contact]:
             problems.append(ContactProblem(index, "", raw.problem))
             continue
         try:
-            contacts.append(Contact.model_validate(raw))
+            contacts.append(Contact.model_validate(raw, context={"now": now}))
         except ValidationError as error:
             problems.extend(_problems_in(index, error))
     if problems:

@@ -60,10 +60,10 @@ def children_names(contact: Contact) -> str:
     return ", ".join(child.display_name for child in contact.children)
 
 
-def validate_record(raw: dict[str, Any]) -> Contact:
+def validate_record(raw: dict[str, Any], now: datetime | None = None) -> Contact:
     """The form or file object as a valid contact, or `ContactInvalid` naming each field."""
     try:
-        return validate_contact(raw)
+        return validate_contact(raw, now=now)
     except ContactFileError as error:
         raise ContactInvalid(list(error.problems)) from None
 
@@ -175,7 +175,7 @@ def submit_draft(ctx: Context, actor: Actor, draft_id: str) -> ContactView:
     require(ctx, actor, "contact.capture")
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         draft = _own_open_draft(uow.session, actor, draft_id)
-        contact = validate_record(draft.form)
+        contact = validate_record(draft.form, ctx.clock.now())
         row = _store_contact(uow, ctx, contact, draft.reference)
         draft.status = "submitted"
         draft.version += 1
@@ -187,7 +187,7 @@ def submit_draft(ctx: Context, actor: Actor, draft_id: str) -> ContactView:
 def correct_contact(ctx: Context, actor: Actor, reference: str, raw: dict[str, Any]) -> ContactView:
     """A correction is a new version that supersedes; the old one stays and stays visible."""
     require(ctx, actor, "contact.capture", subject_ref=reference)
-    contact = validate_record(raw)
+    contact = validate_record(raw, ctx.clock.now())
     with unit_of_work(ctx.store, actor, ctx.clock) as uow:
         latest = _latest(uow.session, reference)
         row = _store_contact(uow, ctx, contact, reference, version=latest.version + 1, supersedes_id=latest.id)
@@ -198,7 +198,7 @@ def import_contacts(ctx: Context, actor: Actor, text: str) -> list[ContactView]:
     """All or nothing: one invalid object and nothing is stored."""
     require(ctx, actor, "contact.import")
     try:
-        contacts = parse_contacts(text)
+        contacts = parse_contacts(text, now=ctx.clock.now())
         check_field_sizes(contacts, ctx.policy.limits.max_field_chars)
     except ContactFileError as error:
         raise ContactInvalid(list(error.problems)) from None
@@ -242,6 +242,15 @@ def list_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None,
                 latest[row.reference] = row
     rows = sorted(latest.values(), key=lambda r: (r.received_at, r.reference), reverse=True)
     return [_contact_view(row) for row in rows[:limit]]
+
+
+def browse_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[ContactView]:
+    """Every contact's latest version, as `mash contacts list` shows it: a view of every child's name, audited."""
+    views = list_contacts(ctx, actor, since=since)
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        uow.audit("contact.list", "contact", None, details={"count": len(views),
+                                                            "since": since.isoformat() if since else None})
+    return views
 
 
 def export_contacts(ctx: Context, actor: Actor, *, since: datetime | None = None) -> list[dict[str, Any]]:

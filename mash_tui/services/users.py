@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
+import tomllib
 from datetime import timedelta
+from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,9 +15,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mash_tui.clock import as_utc
 from mash_tui.domain.codes import AGENCIES
 from mash_tui.domain.roles import Actor, Role
-from mash_tui.errors import UserError
+from mash_tui.errors import PermissionRefused, UserError
 from mash_tui.services.context import Context
 from mash_tui.services.views import UserSummary
+from mash_tui.store.audit_events import failed_sign_ins_since
 from mash_tui.store.tables import AppUser
 from mash_tui.store.unit_of_work import unit_of_work
 from mash_tui.store.users import all_users, has_active_administrator, user_by_name
@@ -48,6 +53,31 @@ def validate_new_user(username: str, role: str, agency: str | None, password: st
         raise UserError(f"agency {agency!r}: use one of {', '.join(AGENCIES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(set(password)) == 1:
+        raise UserError("password: one character repeated is guessed at once; choose another")
+    if password.casefold() in common_passwords():
+        raise UserError("password: one of the commonest passwords, tried first by anyone guessing; choose another")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The commonest passwords, shipped in the package (`mash_tui/data/common_passwords.toml`)."""
+    text = resources.files("mash_tui").joinpath("data/common_passwords.toml").read_text(encoding="utf-8")
+    return frozenset(word.casefold() for word in tomllib.loads(text)["passwords"])
+
+
+# Each refused sign-in from this machine makes the next refusal wait longer: a quarter of a second,
+# then twice as long each time, at most 4 s, until someone signs in here or the lockout window
+# passes. A person mistyping hardly notices; a script guessing from this machine is slowed.
+FIRST_FAILURE_DELAY_S = 0.25
+LONGEST_FAILURE_DELAY_S = 4.0
+
+
+def failure_delay_s(failures: int) -> float:
+    """How long the `failures`-th refused sign-in in a row waits before it is answered."""
+    if failures <= 0:
+        return 0.0
+    return min(FIRST_FAILURE_DELAY_S * 2 ** (failures - 1), LONGEST_FAILURE_DELAY_S)
 
 
 def add_user(
@@ -98,6 +128,24 @@ def has_administrator(ctx: Context) -> bool:
         return has_active_administrator(session)
 
 
+# Who works at the hub, their roles and agencies, is for those who manage the hub.
+_MAY_LIST_USERS = frozenset({Role.ADMIN.value, Role.SUPERVISOR.value})
+
+
+def list_users_as(ctx: Context, actor: Actor) -> list[UserSummary]:
+    """The hub's users for an administrator or a supervisor; refused and audited for anyone else."""
+    with unit_of_work(ctx.store, actor, ctx.clock) as uow:
+        if actor.role not in _MAY_LIST_USERS:
+            uow.audit("permission.refused", "action", "user.list", details={"action": "user.list"})
+            refused = True
+        else:
+            uow.audit("user.list", "app_user", None)
+            refused = False
+    if refused:
+        raise PermissionRefused(f"a user with the role {actor.role} may not list the hub's users")
+    return list_users(ctx)
+
+
 def list_users(ctx: Context) -> list[UserSummary]:
     with ctx.store.reading() as session:
         users = all_users(session)
@@ -122,6 +170,9 @@ def authenticate(ctx: Context, username: str, password: str) -> Actor:
                     details["locked_now"] = True
                 uow.add(user)
             uow.audit("login.failed", "app_user", user.id if user else None, details=details)
+            uow.session.flush()
+            window = now - timedelta(minutes=security.lockout_minutes)
+            delay_s = failure_delay_s(failed_sign_ins_since(uow.session, window))
             failed = True
         else:
             user.failed_attempts = 0
@@ -131,6 +182,8 @@ def authenticate(ctx: Context, username: str, password: str) -> Actor:
             uow.audit("login.succeeded", "app_user", user.id)
             failed = False
     if failed:
+        # Outside the transaction: the wait holds no lock on the store.
+        time.sleep(delay_s)
         raise LoginRefused(LOGIN_REFUSED)
     return Actor(user.username, user.role, user.agency, user.display_name)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from mash_tui.store.tables import AuditEvent
 
@@ -34,3 +34,15 @@ def events_about(session: Session, reference: str, actions: Collection[str]) -> 
     return list(session.exec(
         select(AuditEvent).where(AuditEvent.subject_ref == reference, col(AuditEvent.action).in_(list(actions)))
     ).all())
+
+
+def failed_sign_ins_since(session: Session, since: datetime) -> int:
+    """Refused sign-ins on this store since `since` and since its last successful one, whoever they named."""
+    last_success = session.exec(
+        select(func.max(AuditEvent.seq)).where(AuditEvent.action == "login.succeeded")
+    ).one()
+    query = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "login.failed", AuditEvent.occurred_at >= since)
+    if last_success is not None:
+        query = query.where(AuditEvent.seq > last_success)
+    return int(session.exec(query).one())

@@ -94,7 +94,8 @@ def test_mash_demo_data_builds_a_store_from_the_shipped_names(installed: Path, t
     built = _run(installed / "mash", "--home", home, "demo-data", cwd=where, env=env, timeout=600)
     assert built.returncode == 0, built.stderr
     assert built.stdout.startswith(f"demo store built in {home}: 8 users, "), built.stdout
-    listed = _run(installed / "mash", "--home", home, "users", "list", "--json", cwd=where, env=env)
+    listed = _run(installed / "mash", "--home", home, "users", "list", "--json", "--as", "ada", cwd=where,
+                  env={**env, "MASH_PASSWORD": "demo-password"})
     assert listed.returncode == 0, listed.stderr
     users = {json.loads(line)["username"]: json.loads(line)["role"] for line in listed.stdout.splitlines()}
     assert users["olivia"] == "officer" and users["ada"] == "admin" and len(users) == 8

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 PERSONS = """person_id,first_name,last_name,dob,sex,address,postcode
 P1,William,Thompson,2015-04-11,M,"3 Oak Road, Dudley",DY1 2AB
 P2,Harry,Thompson,2015-04-11,M,"3 Oak Road, Dudley",DY1 2AB
@@ -29,16 +31,25 @@ q4,zoe,obrien,2008-12-30,,,
 """
 
 
-def mash(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def mash(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if key != "MASH_HOME"}
+    environment["MASH_PASSWORD"] = PASSWORD
     return subprocess.run(
         [sys.executable, "-m", "mash_tui", "--home", str(home), *args],
+        input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         env=environment,
         timeout=60,
     )
+
+
+def with_officer(home: Path) -> Path:
+    """The home with the officer olivia, who looks people up (`--as olivia`)."""
+    added = mash(home, "users", "add", "olivia", "--role", "officer", "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    return home
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -78,12 +89,13 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     involvements = mash(home, "involvements", "import", str(write(folder, "involvements.csv", INVOLVEMENTS)))
     assert involvements.returncode == 0, involvements.stderr
     assert involvements.stdout.startswith("imported 1 involvements of 1 persons")
-    return home, folder
+    return with_officer(home), folder
 
 
 def test_lookup_prints_the_top_candidates_as_json(loaded: tuple[Path, Path]) -> None:
     home, _folder = loaded
-    result = mash(home, "lookup", "--first", "Bill", "--last", "Tomson", "--dob", "2015-04-11", "--json")
+    result = mash(home, "lookup", "--first", "Bill", "--last", "Tomson", "--dob", "2015-04-11", "--json",
+                  "--as", "olivia")
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.splitlines()
     answer = json.loads(line)
@@ -101,7 +113,7 @@ def test_lookup_prints_the_top_candidates_as_json(loaded: tuple[Path, Path]) -> 
 
 def test_batch_answers_every_line_in_order(loaded: tuple[Path, Path]) -> None:
     home, folder = loaded
-    result = mash(home, "lookup", "--batch", str(write(folder, "queries.csv", QUERIES)), "--json")
+    result = mash(home, "lookup", "--batch", str(write(folder, "queries.csv", QUERIES)), "--json", "--as", "olivia")
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [answer["query_id"] for answer in answers] == ["q1", "q2", "q3", "q1", "q4"]
@@ -125,16 +137,16 @@ def test_batch_answers_every_line_in_order(loaded: tuple[Path, Path]) -> None:
 
 
 def test_text_people_typed_comes_back_as_typed(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+    home = with_officer(tmp_path / "home")
     assert mash(home, "persons", "import", str(write(tmp_path, "p.csv", PERSONS))).returncode == 0
-    result = mash(home, "lookup", "--first", "Zoë", "--last", "O'Brien")
+    result = mash(home, "lookup", "--first", "Zoë", "--last", "O'Brien", "--as", "olivia")
     assert result.returncode == 0, result.stderr
     assert "Zoë O'Brien" in result.stdout
 
 
 def test_an_empty_store_answers_with_no_candidates(tmp_path: Path) -> None:
     queries = write(tmp_path, "queries.csv", QUERIES)
-    result = mash(tmp_path / "home", "lookup", "--batch", str(queries), "--json")
+    result = mash(with_officer(tmp_path / "home"), "lookup", "--batch", str(queries), "--json", "--as", "olivia")
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [answer["candidates"] for answer in answers] == [[]] * 5
@@ -154,11 +166,11 @@ def test_a_bad_persons_file_exits_2_naming_line_and_column_and_stores_nothing(tm
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("lookup", "--json"), "give at least one of --first"),
-        (("lookup", "--dob", "31/02/2010", "--json"), "--dob '31/02/2010' is not a date"),
-        (("lookup", "--sex", "X"), "--sex 'X' is not F, M, U"),
-        (("lookup", "--batch", "missing.csv", "--first", "A"), "--batch reads every detail from the file"),
-        (("lookup", "--batch", "/nonexistent/queries.csv", "--json"), "/nonexistent/queries.csv: cannot be read"),
+        (("lookup", "--json", "--as", "olivia"), "give at least one of --first"),
+        (("lookup", "--dob", "31/02/2010", "--json", "--as", "olivia"), "--dob '31/02/2010' is not a date"),
+        (("lookup", "--sex", "X", "--as", "olivia"), "--sex 'X' is not F, M, U"),
+        (("lookup", "--batch", "missing.csv", "--first", "A", "--as", "olivia"), "--batch reads every detail from the file"),
+        (("lookup", "--batch", "/nonexistent/queries.csv", "--json", "--as", "olivia"), "/nonexistent/queries.csv: cannot be read"),
         (("persons", "import", "/nonexistent/persons.csv"), "/nonexistent/persons.csv: no such file"),
     ],
 )
@@ -172,12 +184,14 @@ def test_bad_flags_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...], m
 
 def test_a_bad_batch_file_prints_no_answers(tmp_path: Path) -> None:
     no_id = QUERIES + ",Lone,Query,,,,\n"
-    result = mash(tmp_path / "home", "lookup", "--batch", str(write(tmp_path, "q.csv", no_id)), "--json")
+    result = mash(tmp_path / "home", "lookup", "--batch", str(write(tmp_path, "q.csv", no_id)), "--json",
+                  "--as", "olivia")
     assert result.returncode == 2
     assert result.stdout == ""
     assert "line 7, column query_id: empty" in result.stderr
 
     no_header = "query_id,first_name\nq1,Amelia\n"
-    result = mash(tmp_path / "home", "lookup", "--batch", str(write(tmp_path, "h.csv", no_header)), "--json")
+    result = mash(tmp_path / "home", "lookup", "--batch", str(write(tmp_path, "h.csv", no_header)), "--json",
+                  "--as", "olivia")
     assert result.returncode == 2
     assert "line 1: the header lacks column(s) last_name, dob, sex, address, postcode" in result.stderr

@@ -39,5 +39,5 @@ def test_only_an_administrator_adds_users_once_there_is_one(tmp_path: Path) -> N
 
     added = _add(home, "sue", "supervisor", "--as", "ada", password=PASSWORD)
     assert added.returncode == 0, added.stderr
-    listed = _mash(home, "users", "list", "--json")
+    listed = _mash(home, "users", "list", "--json", "--as", "ada", password=PASSWORD)
     assert [json.loads(line)["username"] for line in listed.stdout.splitlines()] == ["ada", "olivia", "sue"]

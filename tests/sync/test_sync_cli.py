@@ -17,8 +17,11 @@ def _mash(home, *args: str, stdin: str | None = None, env: dict | None = None) -
 
 
 def test_users_added_hub_wide_then_a_new_machine_syncs_and_signs_in(shared_url, tmp_path) -> None:  # noqa: ANN001
-    added = _mash(tmp_path / "admin", "--shared", shared_url, "users", "add", "olivia", "--role", "officer",
+    admin = _mash(tmp_path / "admin", "--shared", shared_url, "users", "add", "ada", "--role", "admin",
                   "--password-stdin", stdin=PASSWORD + "\n")
+    assert admin.returncode == 0, admin.stderr
+    added = _mash(tmp_path / "admin", "--shared", shared_url, "users", "add", "olivia", "--role", "officer",
+                  "--password-stdin", "--as", "ada", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     # A new machine knows nobody yet: `--as olivia` fetches the users first, then signs her in.
     first = _mash(tmp_path / "laptop", "sync", "--once", "--as", "olivia", "--json",
@@ -29,8 +32,9 @@ def test_users_added_hub_wide_then_a_new_machine_syncs_and_signs_in(shared_url, 
     again = _mash(tmp_path / "laptop", "--shared", shared_url, "sync", "--once")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("pushed ")
-    listed = _mash(tmp_path / "laptop", "users", "list", "--json")
-    assert [json.loads(line)["username"] for line in listed.stdout.splitlines()] == ["olivia"]
+    # Who works at the hub is for an administrator to list (`--as`); the laptop has both users now.
+    listed = _mash(tmp_path / "laptop", "users", "list", "--json", "--as", "ada")
+    assert [json.loads(line)["username"] for line in listed.stdout.splitlines()] == ["ada", "olivia"]
 
 
 def test_sync_without_a_shared_database_exits_2(tmp_path) -> None:  # noqa: ANN001
@@ -121,3 +125,27 @@ def test_a_new_machine_cannot_add_users_hub_wide_as_its_owner_once_the_hub_has_a
     added = _mash(tmp_path / "new-pc", "--shared", shared_url, "users", "add", "sue", "--role", "supervisor",
                   "--password-stdin", "--as", "ada", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
+
+
+def test_sync_once_exits_1_and_names_what_the_shared_database_refused(shared_url, tmp_path, clock) -> None:  # noqa: ANN001
+    from mash_tui.services.users import add_user
+    from tests.sync.hub import ACTORS, escalated_item, machine, seed_users, sync
+
+    hub = machine(tmp_path, "hub", shared_url, clock)
+    seed_users(hub)
+    add_user(hub, ACTORS["adam"], username="dee", role="decision_maker", password=PASSWORD)
+    reference = escalated_item(hub)
+    sync(hub, "olivia")
+    for name, user in (("dan-pc", "dan"), ("dee-pc", "dee")):
+        sync(machine(tmp_path, name, shared_url, clock), user)
+    assert _mash(tmp_path / "dan-pc", "--shared", shared_url, "claim", reference, "--as", "dan").returncode == 0
+    # Dee claims while her machine cannot reach the shared database; her claim waits for the next sync.
+    offline = _mash(tmp_path / "dee-pc", "--shared", "postgresql://nobody@127.0.0.1:1/none", "claim", reference,
+                    "--as", "dee")
+    assert offline.returncode == 0, offline.stderr
+
+    synced = _mash(tmp_path / "dee-pc", "--shared", shared_url, "sync", "--once", "--as", "dee")
+    assert synced.returncode == 1, (synced.stdout, synced.stderr)
+    assert f"mash: refused by the shared database: {reference} is already held by dan" in synced.stderr
+    again = _mash(tmp_path / "dee-pc", "--shared", shared_url, "sync", "--once", "--as", "dee")
+    assert again.returncode == 0, again.stderr  # what was refused is undone, not refused again

@@ -60,8 +60,17 @@ def contact_with(
 
 
 _OFFSETS = st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))])
-_ANY_TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(max_size=12))
-_GIVEN_TEXT = st.text(min_size=1, max_size=12).filter(str.strip)
+# Names, codes and short fields hold no control character; free text (narrative, reason,
+# addresses) may also hold line breaks and tabs (DOMAIN.md section 6).
+_CHARACTERS = st.characters(exclude_categories=("Cs", "Cc"))
+_FREE_CHARACTERS = st.one_of(_CHARACTERS, st.sampled_from("\n\t"))
+_ANY_TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(_CHARACTERS, max_size=12))
+_GIVEN_TEXT = st.text(_CHARACTERS, min_size=1, max_size=12).filter(str.strip)
+_ANY_FREE_TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(_FREE_CHARACTERS, max_size=12))
+_GIVEN_FREE_TEXT = st.text(_FREE_CHARACTERS, min_size=1, max_size=12).filter(str.strip)
+# The latest time a generated contact is received: no later than the tests' frozen clock, since
+# a contact received more than a day ahead of the clock is refused.
+LATEST_RECEIVED_AT = datetime(2026, 11, 20)
 _MAYBE_BOOL = st.one_of(st.none(), st.booleans())
 
 
@@ -69,7 +78,7 @@ _MAYBE_BOOL = st.one_of(st.none(), st.booleans())
 def valid_records(draw: st.DrawFn) -> dict[str, Any]:
     """Records that satisfy every rule of DOMAIN.md section 6, with optional keys in any form."""
     received_at = draw(
-        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2039, 12, 31), timezones=_OFFSETS)
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=LATEST_RECEIVED_AT, timezones=_OFFSETS)
     )
     received_on = local_date(received_at)
     source = draw(st.sampled_from(sorted(SOURCES_OF_CONTACT)))
@@ -120,7 +129,7 @@ def _valid_children(received_on: date) -> st.SearchStrategy[dict[str, Any]]:
         "first_name": _ANY_TEXT,
         "sex": st.one_of(st.none(), st.sampled_from(SEXES)),
         "independently_mobile": _MAYBE_BOOL,
-        "address": _ANY_TEXT,
+        "address": _ANY_FREE_TEXT,
         "postcode": _ANY_TEXT,
         "school": _ANY_TEXT,
         "nhs_number": _ANY_TEXT,
@@ -134,8 +143,11 @@ def _valid_children(received_on: date) -> st.SearchStrategy[dict[str, Any]]:
 def _valid_adults() -> st.SearchStrategy[dict[str, Any]]:
     optional = {
         key: _MAYBE_BOOL for key in ("lives_with_child", "parental_responsibility", "alleged_perpetrator")
-    } | {key: _ANY_TEXT for key in ("first_name", "last_name", "relationship", "address", "postcode", "phone")}
-    optional["dob"] = st.one_of(st.none(), st.dates(min_value=date(1940, 1, 1)).map(date.isoformat))
+    } | {key: _ANY_TEXT for key in ("first_name", "last_name", "relationship", "postcode", "phone")}
+    optional["address"] = _ANY_FREE_TEXT
+    optional["dob"] = st.one_of(
+        st.none(), st.dates(min_value=date(1940, 1, 1), max_value=LATEST_RECEIVED_AT.date()).map(date.isoformat)
+    )
     return st.fixed_dictionaries({}, optional=optional)
 
 
@@ -151,19 +163,19 @@ def _valid_concerns() -> st.SearchStrategy[dict[str, Any]]:
         "allegation_against_professional": _MAYBE_BOOL,
     }
     return st.fixed_dictionaries(
-        {"categories": st.lists(st.sampled_from(allowed), unique=True, max_size=4), "narrative": _GIVEN_TEXT},
+        {"categories": st.lists(st.sampled_from(allowed), unique=True, max_size=4), "narrative": _GIVEN_FREE_TEXT},
         optional=optional,
     )
 
 
 def _valid_consent() -> st.SearchStrategy[dict[str, Any]]:
     explained = st.fixed_dictionaries(
-        {"consent_given": st.sampled_from(["no", "not_sought"]), "reason": _GIVEN_TEXT}
+        {"consent_given": st.sampled_from(["no", "not_sought"]), "reason": _GIVEN_FREE_TEXT}
     )
     agreed = st.fixed_dictionaries(
         {"consent_given": st.one_of(st.none(), st.just("yes"))},
         optional={
-            "reason": _ANY_TEXT,
+            "reason": _ANY_FREE_TEXT,
             "agencies_agreed": st.one_of(st.none(), st.lists(st.sampled_from(AGENCIES), unique=True)),
         },
     )

@@ -201,6 +201,8 @@ def _services() -> Any:
 
 def _cases() -> dict[str, Case]:
     audit, checks, chronology, clocks, contacts, feedback, queue, requests, conflicts = _services()
+    from mash_tui.services import lookups
+
     return {
         # capture: the officer's own drafts
         "contacts.start_draft": Case(("contact.capture",), lambda w, a: contacts.start_draft(w.ctx, a)),
@@ -220,6 +222,8 @@ def _cases() -> dict[str, Case]:
         "contacts.contact_versions": Case(("contact.view",), lambda w, a: contacts.contact_versions(
             w.ctx, a, w.submitted())),
         "contacts.list_contacts": Case(("contact.view",), lambda w, a: contacts.list_contacts(w.ctx, a)),
+        "contacts.browse_contacts": Case(("contact.view",), lambda w, a: contacts.browse_contacts(w.ctx, a)),
+        "lookups.may_look_up": Case(("check.run",), lambda w, a: lookups.may_look_up(w.ctx, a)),
         "contacts.export_contacts": Case(("contact.export",), lambda w, a: contacts.export_contacts(w.ctx, a)),
         "queue.recommendation_for": Case(("contact.view",), lambda w, a: queue.recommendation_for(
             w.ctx, a, w.submitted())),
