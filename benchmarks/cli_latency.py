@@ -10,7 +10,9 @@ demo-data`, built once before timing if DIR has none; password 'demo-password'),
 as on a machine that has used MASH before.
 
 `--source DIR` runs the `mash_tui` package found in DIR (a second checkout, say, to time the code
-before a change) by putting DIR first on PYTHONPATH.
+before a change) by putting DIR first on PYTHONPATH. `--baseline DIR` times DIR's package as well,
+each command right after the same command of the code under test, so both see the same load; on
+a shared machine that is the fair comparison.
 
 Prints p50 and p95 of each command, the goal it is held to, and the machine's load average
 before and after. Goals: p50 at most 0.35 s; 0.45 s for a command that checks a password (`--as`).
@@ -83,6 +85,7 @@ def main() -> int:
     parser.add_argument("--home", type=Path, help="a demo store (built here if DIR has none)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run mash with")
     parser.add_argument("--source", type=Path, help="run the mash_tui package in this checkout instead")
+    parser.add_argument("--baseline", type=Path, help="also time the mash_tui package in this checkout, interleaved")
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -111,11 +114,18 @@ def main() -> int:
     if probe.returncode != 0 and b"--as" in probe.stderr:
         commands[1] = ("mash users list", [*mash, "users", "list"], GOAL_P50_S)
 
+    baseline_env = None
+    if args.baseline is not None:
+        baseline_env = dict(env)
+        baseline_env["PYTHONPATH"] = str(args.baseline.resolve()) + os.pathsep + os.environ.get("PYTHONPATH", "")
     load_before = _load()
     samples: dict[str, list[float]] = {name: [] for name, _, _ in commands}
+    baseline: dict[str, list[float]] = {name: [] for name, _, _ in commands[1:]}
     for _round in range(args.runs):
-        for name, argv, _goal in commands:
+        for name, argv, goal in commands:
             samples[name].append(_time_once(argv, env))
+            if baseline_env is not None and goal is not None:
+                baseline[name].append(_time_once(argv, baseline_env))
     load_after = _load()
 
     print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -129,6 +139,13 @@ def main() -> int:
         p95 = _p95(samples[name])
         verdict = "" if goal is None else f"  goal p50 <= {goal:.2f}: {'met' if p50 <= goal else 'NOT met'}"
         print(f"{name:<{width}}  p50 {p50:6.3f}  p95 {p95:6.3f}{verdict}")
+    if baseline_env is not None:
+        print(f"baseline: {args.baseline}, timed right after each run above")
+        for name, _argv, goal in commands:
+            if goal is not None:
+                p50 = statistics.median(baseline[name])
+                print(f"{name:<{width}}  p50 {p50:6.3f}  p95 {_p95(baseline[name]):6.3f}"
+                      f"  (this code: {statistics.median(samples[name]) / p50:.0%} of it)")
     return 0
 
 
