@@ -65,9 +65,9 @@ def _samples_from_store(home: Path) -> tuple[str, str, tuple[str, str, str]]:
     return reference, author, (first, last, str(dob))
 
 
-def _time_once(argv: list[str], env: dict[str, str]) -> float:
+def _time_once(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
-    finished = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finished = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
     if finished.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {finished.returncode}: {finished.stderr.decode()[-500:]}")
@@ -114,6 +114,9 @@ def main() -> int:
     if probe.returncode != 0 and b"--as" in probe.stderr:
         commands[1] = ("mash users list", [*mash, "users", "list"], GOAL_P50_S)
 
+    # `python -m` puts the working directory first on sys.path, ahead of PYTHONPATH: each process
+    # runs from the checkout it is meant to time, or a worktree's package would shadow the other.
+    code_dir = (args.source or REPO).resolve()
     baseline_env = None
     if args.baseline is not None:
         baseline_env = dict(env)
@@ -123,9 +126,9 @@ def main() -> int:
     baseline: dict[str, list[float]] = {name: [] for name, _, _ in commands[1:]}
     for _round in range(args.runs):
         for name, argv, goal in commands:
-            samples[name].append(_time_once(argv, env))
+            samples[name].append(_time_once(argv, env, code_dir))
             if baseline_env is not None and goal is not None:
-                baseline[name].append(_time_once(argv, baseline_env))
+                baseline[name].append(_time_once(argv, baseline_env, args.baseline.resolve()))
     load_after = _load()
 
     print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
