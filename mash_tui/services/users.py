@@ -29,7 +29,9 @@ LOGIN_REFUSED = "User name or password not recognised (or the account is locked 
 
 _hasher = PasswordHasher()
 # Verified against when the user name is unknown, so a wrong name costs what a wrong password costs.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Written out rather than hashed at import: hashing is the slow step argon2 is chosen for, and every
+# command acting as a user imports this module. A test holds it to `_hasher`'s parameters.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$DHUD17WLXeTswnCxcHIXmw$nYE83RuqB/rLzPOYgRZiGUo4MMJC3qjU2/2+6bslyok"
 
 
 class LoginRefused(UserError):

@@ -3,6 +3,10 @@
 WAL lets the UI read while a worker writes; `synchronous=FULL` means a committed unit of work
 survives power loss; writes take the lock up front (`BEGIN IMMEDIATE`) so two writers never
 deadlock half-way through a transaction.
+
+SQLAlchemy and SQLModel are imported when a session or an engine is first asked for, not when the
+store is opened: a command that reads with plain sqlite3 (or only checks the schema's version)
+should not pay for loading the ORM, which is most of a short command's time.
 """
 
 from __future__ import annotations
@@ -11,18 +15,25 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-
-from sqlalchemy import Engine, create_engine, event
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from mash_tui.paths import ensure_private_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
 STORE_FILENAME = "mash.db"
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _configure(engine: Engine, begin_statement: str) -> None:
+def _engine(url: str, begin_statement: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # pysqlite's own transaction handling would defer BEGIN; we issue it ourselves.
@@ -37,6 +48,8 @@ def _configure(engine: Engine, begin_statement: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # noqa: ANN001 - SQLAlchemy Connection
         connection.exec_driver_sql(begin_statement)
+
+    return engine
 
 
 def _private_file(path: Path) -> None:
@@ -55,21 +68,29 @@ class Store:
             # Created empty with 0600 before SQLite touches it, so it is never world-readable.
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-        url = f"sqlite:///{self.path}"
-        self.read_engine = create_engine(url, connect_args={"check_same_thread": False})
-        self.write_engine = create_engine(url, connect_args={"check_same_thread": False})
-        _configure(self.read_engine, "BEGIN")
-        _configure(self.write_engine, "BEGIN IMMEDIATE")
+        self._url = f"sqlite:///{self.path}"
         _private_file(self.path)
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        return _engine(self._url, "BEGIN")
+
+    @cached_property
+    def write_engine(self) -> Engine:
+        return _engine(self._url, "BEGIN IMMEDIATE")
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error."""
+        from sqlmodel import Session
+
         with Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -89,8 +110,11 @@ class Store:
         return connection
 
     def dispose(self) -> None:
-        self.read_engine.dispose()
-        self.write_engine.dispose()
+        # Only the engines this store made: disposing one never made would load SQLAlchemy to do nothing.
+        for name in ("read_engine", "write_engine"):
+            engine = self.__dict__.get(name)
+            if engine is not None:
+                engine.dispose()
 
 
 def open_store(home: Path, *, migrate: bool = True) -> Store:
