@@ -81,6 +81,19 @@ def test_sign_in_typed_ahead_signs_in(tmp_path: Path, interval_s: float) -> None
 
 
 @pytest.mark.slow
+def test_sign_in_with_enter_between_fields_typed_in_one_burst_signs_in(tmp_path: Path) -> None:
+    """Enter moves on to the password through a message of the user name's own: the password waits for it too."""
+    home = _officer_home(tmp_path)
+    terminal = Terminal(home)
+    try:
+        terminal.wait_for("Sign in to MASH Desk")
+        terminal.type([*keys_of("olivia"), ENTER, *keys_of(PASSWORD), ENTER], 0)
+        terminal.wait_for(SIGNED_IN, timeout=30)
+    finally:
+        terminal.kill()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("interval_s", INTERVALS_S, ids=lambda s: f"{int(s * 1000)}ms")
 def test_referrer_and_child_typed_ahead_land_in_their_own_fields(tmp_path: Path, interval_s: float) -> None:
     home = _officer_home(tmp_path)
