@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +12,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App
+from textual.dom import DOMNode
 from textual.binding import Binding
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -36,6 +41,34 @@ if TYPE_CHECKING:
 TICK_SECONDS = 1.0
 # What a locked desk still answers to: leaving, signing out and moving between its own fields.
 ACTIONS_WHILE_LOCKED = frozenset({"quit", "help_quit", "sign_out", "focus_next", "focus_previous"})
+
+
+# A key whose mark has not come back after this long is let go, so a bug on its route can never
+# swallow the keyboard; the route's own slowness never counts, as the watch runs on the same loop.
+TYPE_AHEAD_WATCH_SECONDS = 0.05
+TYPE_AHEAD_GIVE_UP_SECONDS = 10.0
+# Rounds a mark makes while messages the key set off are still queued on its route.
+TYPE_AHEAD_ROUNDS = 4
+
+
+class TypeAheadMark(Message, bubble=True):
+    """Sent after a key to the widget the key went to; it bubbles up behind the key, queue by queue.
+
+    Every widget on the way handles its messages in order, so when the mark reaches the app the
+    key has been handled by every widget it went through, and a binding it fired (Tab's focus
+    move) has run.
+    """
+
+    def __init__(self, origin: MessagePump, sent_at: float) -> None:
+        super().__init__()
+        self.origin = origin
+        self.holder: MessagePump = origin
+        self.sent_at = sent_at
+        self.rounds = 1
+
+    def _bubble_to(self, widget: MessagePump) -> None:
+        self.holder = widget  # where it waits now: the watch lets the key go if that widget is gone
+        super()._bubble_to(widget)
 
 
 def _valid_markup(text: str) -> bool:
@@ -102,6 +135,9 @@ class MashApp(App[None]):
         # What the sync loop last reported (sync.status.SyncState), for the Sync screen.
         self.last_sync_state = None
         self._sync_loop = None
+        # Type-ahead: keys (and pastes) from the terminal wait here while an earlier key is still on its way.
+        self._typed_ahead: deque[events.Event] = deque()
+        self._key_in_flight: TypeAheadMark | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {
@@ -121,6 +157,7 @@ class MashApp(App[None]):
         self.tick()
         if self._ticking:
             self.set_interval(TICK_SECONDS, self.tick)
+        self.set_interval(TYPE_AHEAD_WATCH_SECONDS, self._watch_key_in_flight)
 
     def tick(self) -> None:
         """The one clock tick: every countdown and the header derive from this instant."""
@@ -163,7 +200,57 @@ class MashApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, INPUT_EVENTS):
             self.idle_lock.note_input()
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            # Textual sends a key to whatever has focus the moment the key is read, while the key
+            # before it (a Tab) may still be climbing the widgets to the binding that moves the
+            # focus. So one key at a time: the next waits until the last was handled everywhere.
+            self._typed_ahead.append(event)
+            await self._send_typed_ahead()
+            return
         await super().on_event(event)
+
+    async def _send_typed_ahead(self) -> None:
+        while self._key_in_flight is None and self._typed_ahead:
+            event = self._typed_ahead.popleft()
+            # Priority bindings run here; any other key goes to the focused widget, or the screen.
+            await super().on_event(event)
+            try:
+                route: MessagePump = self.focused or self.screen
+            except Exception:  # noqa: BLE001 - no screen (closing): nothing is left to wait for
+                continue
+            mark = TypeAheadMark(route, time.monotonic())
+            if route.post_message(mark):
+                self._key_in_flight = mark
+
+    async def on_type_ahead_mark(self, mark: TypeAheadMark) -> None:
+        mark.stop()
+        if mark is not self._key_in_flight:
+            return
+        # The key may have set off messages of its own on the same route (Enter's Input.Submitted,
+        # which moves the focus on): one more round, behind them.
+        origin = mark.origin
+        if mark.rounds < TYPE_AHEAD_ROUNDS and isinstance(origin, DOMNode) and origin.is_attached:
+            # Textual keeps each widget's queue private; the pinned version's name for it.
+            pending = any(not node._message_queue.empty() for node in origin.ancestors_with_self if node is not self)
+            if pending:
+                mark.rounds += 1
+                mark.holder = origin
+                mark._stop_propagation = False
+                if origin.post_message(mark):
+                    return
+        self._key_in_flight = None
+        await self._send_typed_ahead()
+
+    async def _watch_key_in_flight(self) -> None:
+        """Let a key go whose mark can no longer come back: the widget holding it was removed."""
+        mark = self._key_in_flight
+        if mark is None:
+            return
+        holder = mark.holder
+        gone = holder is not self and (not holder.is_running or not holder.is_attached or not holder.is_parent_active)
+        if gone or time.monotonic() - mark.sent_at > TYPE_AHEAD_GIVE_UP_SECONDS:
+            self._key_in_flight = None
+            await self._send_typed_ahead()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.idle_lock.locked and action not in ACTIONS_WHILE_LOCKED:

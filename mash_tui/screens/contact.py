@@ -125,6 +125,7 @@ class ContactScreen(DeskScreen[None]):
         self._current_section = 0
         self._lines_shown: dict[str, str] = {}
         self._form_map: FormMap | None = None
+        self._holders: list[Widget] | None = None
         # Set by the thread that saves, read by the one that makes the last save on leaving.
         self._store_lock = threading.Lock()
         self._stored_draft_id = draft_id
@@ -186,6 +187,22 @@ class ContactScreen(DeskScreen[None]):
     def _reshaped(self) -> None:
         """Children, adults or agencies came or went: the fields' places in the record moved."""
         self._form_map = None
+        self._holders = None
+
+    @property
+    def holders(self) -> list[Widget]:
+        """Every field and section that can show a problem, then the form's banner, in screen order.
+
+        Walked once for as long as the form keeps its shape: leaving a field checks the form, and a
+        walk over the screen's few hundred widgets on every Tab kept the next key waiting.
+        """
+        if self._holders is None:
+            self._holders = [*self.query("FormField, FormSection"), self.query_one("#form-problems", Static)]
+        return self._holders
+
+    @property
+    def sections(self) -> list[FormSection]:
+        return [holder for holder in self.holders if isinstance(holder, FormSection)]
 
     def _read(self) -> dict[str, Any]:
         return {"schema": SCHEMA, **self.form_map.read()}
@@ -730,7 +747,7 @@ class ContactScreen(DeskScreen[None]):
             if isinstance(holder, FormField) and holder.own_problem():
                 continue  # its own words say it better than the record's
             holders.setdefault(holder, []).append(_in_words(holder, problem.problem))
-        order = {widget: position for position, widget in enumerate(self.query("FormField, FormSection, #form-problems"))}
+        order = {widget: position for position, widget in enumerate(self.holders)}
         return dict(sorted(holders.items(), key=lambda pair: order.get(pair[0], -1)))
 
     def _holder_for(self, path: str, fields: dict[str, FormField]) -> Widget:
@@ -741,13 +758,14 @@ class ContactScreen(DeskScreen[None]):
                 best, best_length = form_field, len(field_path)
         if best is not None:
             return best
-        for section in self.query(FormSection):
+        sections = self.sections
+        for section in sections:
             if path == section.key or path.startswith(section.key + "."):
                 return section
         head = path.split(".", 1)[0]
         if head in ("received_at", "channel"):
-            return self.query_one("#section-call", FormSection)
-        return self.query_one("#form-problems", Static)
+            return next(section for section in sections if section.key == "call")
+        return self.holders[-1]
 
     def _show_problems(self, problems: list[Any], summary: str | None) -> None:
         """Problems reported by the store: attach each to its field as a check here would."""
@@ -759,7 +777,7 @@ class ContactScreen(DeskScreen[None]):
         self._display_problems(holders, summary)
 
     def _display_problems(self, holders: dict[Widget, list[str]], summary: str | None = None) -> None:
-        for holder in [*self.query(FormField), *self.query(FormSection)]:
+        for holder in self.holders[:-1]:
             words = holders.get(holder)
             holder.show_problem("; ".join(words) if words else None)
         banner = self.query_one("#form-problems", Static)
@@ -787,11 +805,11 @@ class ContactScreen(DeskScreen[None]):
         if now_focused is not None and left in now_focused.ancestors_with_self:
             return
         holders = self._problems_by_holder(self._read())
-        for form_field in self.query(FormField):
+        for form_field, _ in self.form_map.fields:
             if form_field is left or form_field.problem is not None:
                 words = holders.get(form_field)
                 form_field.show_problem("; ".join(words) if words else None)
-        for section in self.query(FormSection):
+        for section in self.sections:
             if section.problem is not None and section not in holders:
                 section.show_problem(None)
 

@@ -109,13 +109,9 @@ def _mash(home: Path, *args: str, stdin: str | None = None) -> None:
 
 def _sign_in(terminal: Terminal) -> None:
     terminal.wait_for("Sign in to MASH Desk")
-    terminal.send("olivia")
-    terminal.wait_for("olivia")
-    # Enter moves the focus to the password in a message of its own: keys sent before it lands
-    # would go to the user name.
-    terminal.send(ENTER)
-    time.sleep(1.0)
-    terminal.send(PASSWORD + ENTER)
+    # In one burst: Enter moves the focus to the password through a message of its own, and the
+    # app holds the password's keys until it has (MashApp's type-ahead).
+    terminal.send("olivia" + ENTER + PASSWORD + ENTER)
     terminal.wait_for("My work")
 
 
