@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # The newest migration in `migrations/versions`; a new migration moves this with it.
-HEAD_REVISION = "0006_match_aliases"
+HEAD_REVISION = "0007_audit_mac"
 
 
 def _config() -> Config:
