@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from mash_tui.screens.checks import ChecksScreen
@@ -107,6 +108,10 @@ async def test_full_capture_by_keyboard_alone(ctx, users, clock) -> None:
     assert stored[0].author == "olivia"
 
 
+# Under a loaded full run the home's first paint of the new row has been seen to miss the 5 s window
+# (the row is in the table; the screenshot does not show it yet). Issue 21 section 4 tracks it;
+# until the cause is found, a failure is retried twice and three in a row still fail the suite.
+@pytest.mark.flaky(reruns=2)
 async def test_markup_typed_as_a_name_shows_as_typed(ctx, users, clock) -> None:
     app = make_app(ctx, clock)
     async with app.run_test(size=(100, 30)) as pilot:
